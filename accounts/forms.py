@@ -1,0 +1,127 @@
+"""Forms of the accounts area: they validate input; the services make the changes."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Hwb username"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter your Hwb username")},
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password")},
+    )
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is not right. Check them and try again: after several "
+            "failed attempts, signing in is paused for a while."
+        ),
+        "inactive": _(
+            "This account is deactivated. Ask a digital champion at your school for help."
+        ),
+    }
+
+
+class ReauthForm(SignInForm):
+    """The second sign-in: it must be the account already signed in."""
+
+    error_messages = {
+        **SignInForm.error_messages,
+        "other_account": _(
+            "Enter the username and password of the account you are signed in with."
+        ),
+    }
+
+    def __init__(self, request=None, *args, signed_in_user: User, **kwargs):
+        self.signed_in_user = signed_in_user
+        super().__init__(request, *args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.user_cache is not None and self.user_cache.pk != self.signed_in_user.pk:
+            raise forms.ValidationError(
+                self.error_messages["other_account"], code="other_account"
+            )
+        return cleaned
+
+
+class PasswordChangeForm(forms.Form):
+    """Choose a new password; the current one is asked for unless a reset forced the change."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your current password")},
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_(
+            "At least 8 characters, with upper-case letters, lower-case letters and digits."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Enter a new password")},
+    )
+    new_password_again = forms.CharField(
+        label=_("Confirm new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Enter the new password again")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if user.must_change_password:
+            del self.fields["current_password"]
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("Your current password is not right"), code="wrong")
+        return value
+
+    def clean_new_password(self):
+        value = self.cleaned_data["new_password"]
+        password_validation.validate_password(value, self.user)
+        if self.user.check_password(value):
+            raise forms.ValidationError(
+                _("Choose a password different from the one you have now"), code="same"
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("new_password")
+            and cleaned.get("new_password_again") is not None
+            and cleaned["new_password"] != cleaned["new_password_again"]
+        ):
+            self.add_error(
+                "new_password_again", _("The two new passwords are not the same")
+            )
+        return cleaned
+
+
+class AccountSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search by name, username or UPN"), required=False, max_length=100
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of account"),
+        required=False,
+        choices=[("", _("All kinds"))] + list(User.Kind.choices),
+    )

@@ -1,0 +1,192 @@
+"""Accounts, their per-school roles, and the audit log of every change the services make."""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import LocalAuthority, School
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+    def create_user(self, username, password=None, **fields):
+        user = self.model(username=username.lower(), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **fields):
+        fields.setdefault("kind", User.Kind.HWB_TEAM)
+        fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("email", f"{username.lower()}@{settings.HWB_EMAIL_DOMAIN}")
+        return self.create_user(username, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A Hwb account. Learners are keyed on a keyed hash of their UPN, never the UPN itself."""
+
+    class Kind(models.TextChoices):
+        LEARNER = "learner", _("Learner")
+        STAFF = "staff", _("Staff")
+        GOVERNOR = "governor", _("Governor")
+        ITE_STUDENT = "ite_student", _("ITE student")
+        LA_OFFICER = "la_officer", _("Local-authority officer")
+        HWB_TEAM = "hwb_team", _("Hwb team")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        WELSH = "cy", _("Welsh")
+
+    username = models.CharField(_("Hwb username"), max_length=64, unique=True)
+    email = models.EmailField(_("email address"), max_length=254)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    school = models.ForeignKey(
+        School,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    local_authority = models.ForeignKey(
+        LocalAuthority,
+        verbose_name=_("local authority"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        help_text=_("For local-authority officers: the authority they act for."),
+    )
+    upn_hash = models.CharField(
+        _("UPN (keyed hash)"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("Django admin access"),
+        default=False,
+        help_text=_("For the Hwb team only: may sign in to the Django admin."),
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    preferred_language = models.CharField(
+        _("interface language"), max_length=2, choices=Language.choices, blank=True
+    )
+    date_joined = models.DateTimeField(_("created"), default=timezone.now)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deletion_due_at = models.DateTimeField(_("due for deletion at"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind="learner") | models.Q(upn_hash__isnull=True),
+                name="user_only_learners_have_upn",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "kind", "last_name", "first_name"]),
+            models.Index(Lower("last_name"), name="user_last_name_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def is_staff_member(self) -> bool:
+        """School workforce (staff, governor, ITE student) as opposed to learners and officers."""
+        return self.kind in {self.Kind.STAFF, self.Kind.GOVERNOR, self.Kind.ITE_STUDENT}
+
+
+class SchoolRole(models.Model):
+    class Role(models.TextChoices):
+        HEADTEACHER = "headteacher", _("Headteacher")
+        DIGITAL_CHAMPION = "digital_champion", _("Digital champion")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="school_roles")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("school role")
+        verbose_name_plural = _("school roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "school", "role"], name="schoolrole_unique_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(role="headteacher"),
+                name="schoolrole_one_headteacher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.school.dfes_number}"
+
+
+class RetiredUsername(models.Model):
+    """Usernames of deleted accounts: Hwb never gives a username to a second person."""
+
+    username = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retired username")
+        verbose_name_plural = _("retired usernames")
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class AuditEntry(models.Model):
+    """Who did what, to what, at which school, from where and when. Written only by services."""
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text too, so the trail survives the actor's and the target's deletion.
+    actor_username = models.CharField(_("actor"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action}"

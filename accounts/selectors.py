@@ -1,0 +1,75 @@
+"""Reads of accounts, with authorisation in their names: they return the object or raise 404."""
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from schools.identifiers import is_valid_upn, upn_hash
+from schools.models import School
+
+from .models import SchoolRole, User
+
+
+def user_roles_at_school(user: User) -> set[str]:
+    """The roles the user holds at their own school (one query)."""
+    if not user.is_authenticated or user.school_id is None:
+        return set()
+    return set(
+        SchoolRole.objects.filter(user=user, school_id=user.school_id).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def champion_school(user: User) -> School:
+    """The school a digital champion manages, or 404 for anyone who is not one."""
+    if SchoolRole.Role.DIGITAL_CHAMPION not in user_roles_at_school(user) or not user.is_active:
+        raise Http404
+    return user.school
+
+
+def school_accounts_for_champion(
+    *, champion: User, search: str = "", kind: str = "", page: int | str = 1
+) -> Page:
+    """One page of the champion's school's accounts, searched by name, username or UPN.
+
+    A UPN is matched through its keyed hash, so the raw UPN is never stored or compared.
+    The number of queries does not depend on the number of accounts (a count and a page).
+    """
+    school = champion_school(champion)
+    accounts: QuerySet[User] = User.objects.filter(school=school).select_related("school")
+    if kind in User.Kind.values:
+        accounts = accounts.filter(kind=kind)
+    search = search.strip()[:100]
+    if search:
+        if is_valid_upn(search.upper()):
+            accounts = accounts.filter(upn_hash=upn_hash(search))
+        else:
+            # Every word must match a name or the username: "sian jones" finds Siân Jones.
+            for word in search.split()[:4]:
+                accounts = accounts.filter(
+                    Q(first_name__icontains=word)
+                    | Q(last_name__icontains=word)
+                    | Q(username__icontains=word)
+                )
+    accounts = accounts.order_by("last_name", "first_name", "username")
+    return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+
+
+def account_for_champion(*, champion: User, pk: int) -> User:
+    """An account of the champion's own school; any other account answers 404."""
+    school = champion_school(champion)
+    try:
+        return User.objects.select_related("school").get(pk=pk, school=school)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def school_headteacher(school: School) -> User | None:
+    role = (
+        SchoolRole.objects.filter(school=school, role=SchoolRole.Role.HEADTEACHER)
+        .select_related("user")
+        .first()
+    )
+    return role.user if role else None

@@ -1,0 +1,218 @@
+"""Writes to accounts: creating them, passwords, roles, and the audit log every change goes to."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from schools.identifiers import upn_hash, validate_upn
+from schools.models import LocalAuthority, School
+
+from .models import AuditEntry, SchoolRole, User
+from .usernames import username_base, username_next_free
+
+
+class AccountError(Exception):
+    """A rule of the accounts domain said no; the message is for the person who asked."""
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: Model | None = None,
+    school: School | None = None,
+    ip_address: str | None = None,
+    details: dict | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Call it inside the transaction that makes the change."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.username if actor is not None else "",
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        school=school,
+        ip_address=ip_address,
+        details=details or {},
+    )
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: User | None,
+    first_name: str,
+    last_name: str,
+    kind: str,
+    school: School | None = None,
+    local_authority: LocalAuthority | None = None,
+    upn: str | None = None,
+    password: str | None = None,
+    is_staff: bool = False,
+    ip_address: str | None = None,
+) -> User:
+    """Create an account with a generated username and email at the Hwb domain.
+
+    With no password the account cannot sign in until a digital champion or the service desk
+    issues a one-time password.
+    """
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise AccountError(_("An account needs a first name and a last name."))
+    if kind not in User.Kind.values:
+        raise AccountError(_("Unknown kind of account."))
+    hashed_upn = None
+    if upn is not None:
+        if kind != User.Kind.LEARNER:
+            raise AccountError(_("Only learners have a UPN."))
+        validate_upn(upn)
+        hashed_upn = upn_hash(upn)
+        if User.objects.filter(upn_hash=hashed_upn).exists():
+            raise AccountError(_("A learner with this UPN already has a Hwb account."))
+    base = username_base(first_name=first_name, last_name=last_name)
+    # Two requests may pick the same free username: the unique index decides, and we retry.
+    for _attempt in range(5):
+        username = username_next_free(base)
+        user = User(
+            username=username,
+            email=f"{username}@{settings.HWB_EMAIL_DOMAIN}",
+            first_name=first_name,
+            last_name=last_name,
+            kind=kind,
+            school=school,
+            local_authority=local_authority,
+            upn_hash=hashed_upn,
+            is_staff=is_staff,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            if User.objects.filter(username=username).exists():
+                continue
+            raise
+        break
+    else:  # pragma: no cover - five clashes in a row means something else is wrong
+        raise AccountError(_("Could not find a free username; please try again."))
+    audit_record(
+        actor=actor,
+        action="account.created",
+        target=user,
+        school=school,
+        ip_address=ip_address,
+        details={"kind": kind},
+    )
+    return user
+
+
+def one_time_password_generate() -> str:
+    """12 characters in three groups, with upper, lower and digits, no look-alikes (0/O, 1/l)."""
+    upper = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    lower = "abcdefghijkmnpqrstuvwxyz"
+    digits = "23456789"
+    alphabet = upper + lower + digits
+    while True:
+        chars = [secrets.choice(alphabet) for _ in range(12)]
+        if (
+            any(c in upper for c in chars)
+            and any(c in lower for c in chars)
+            and any(c in digits for c in chars)
+        ):
+            return "-".join("".join(chars[i : i + 4]) for i in (0, 4, 8))
+
+
+
+@transaction.atomic
+def account_password_reset(*, actor: User | None, account: User, ip_address: str | None) -> str:
+    """Give the account a one-time password, returned once, to be changed at the next sign-in."""
+    if actor is not None and actor.pk == account.pk:
+        raise AccountError(
+            _("You cannot reset your own password here. Use “Change your password” instead.")
+        )
+    if not account.is_active:
+        raise AccountError(
+            _("This account is deactivated. The Hwb service desk can reactivate it.")
+        )
+    password = one_time_password_generate()
+    account.set_password(password)
+    account.must_change_password = True
+    account.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=actor,
+        action="account.password_reset",
+        target=account,
+        school=account.school,
+        ip_address=ip_address,
+    )
+    return password
+
+
+@transaction.atomic
+def account_password_change(*, user: User, new_password: str, ip_address: str | None) -> None:
+    """The account holder sets their own password (clearing a forced change)."""
+    validate_password(new_password, user=user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=user,
+        action="account.password_changed",
+        target=user,
+        school=user.school,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def school_role_grant(
+    *, actor: User | None, user: User, school: School, role: str, ip_address: str | None = None
+) -> SchoolRole:
+    """Give a school role. A new headteacher replaces the old one (a school has one)."""
+    if role not in SchoolRole.Role.values:
+        raise AccountError(_("Unknown school role."))
+    if user.school_id != school.pk:
+        raise AccountError(_("Only an account of this school can hold one of its roles."))
+    if role == SchoolRole.Role.DIGITAL_CHAMPION and actor is not None and actor.pk == user.pk:
+        raise AccountError(_("Digital champions cannot promote themselves."))
+    if role == SchoolRole.Role.HEADTEACHER:
+        for previous in SchoolRole.objects.select_for_update().filter(
+            school=school, role=role
+        ).exclude(user=user):
+            audit_record(
+                actor=actor,
+                action="school_role.revoked",
+                target=previous.user,
+                school=school,
+                ip_address=ip_address,
+                details={"role": role},
+            )
+            previous.delete()
+    school_role, created = SchoolRole.objects.get_or_create(user=user, school=school, role=role)
+    if created:
+        audit_record(
+            actor=actor,
+            action="school_role.granted",
+            target=user,
+            school=school,
+            ip_address=ip_address,
+            details={"role": role},
+        )
+    return school_role
+
+
+def account_signed_in(*, user: User, ip_address: str | None) -> None:
+    """Record a sign-in (Django updates last_login itself)."""
+    audit_record(
+        actor=user, action="account.signed_in", target=user, school=user.school,
+        ip_address=ip_address,
+    )
+

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="sign_in"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
+    path("change-password/", views.password_change, name="password_change"),
+    path("user-management/", views.user_management, name="user_management"),
+    path("user-management/sign-in/", views.reauth, name="reauth"),
+    path("user-management/my-profile/", views.profile, name="profile"),
+    path("user-management/accounts/", views.champion_account_list, name="champion_accounts"),
+    path(
+        "user-management/accounts/<int:pk>/",
+        views.champion_account_detail,
+        name="champion_account",
+    ),
+    path(
+        "user-management/accounts/<int:pk>/reset-password/",
+        views.champion_password_reset,
+        name="champion_password_reset",
+    ),
+]

@@ -1,0 +1,156 @@
+"""Thin views: sign-in, the User management area, Your Details and the digital champion's tools."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import AccountSearchForm, PasswordChangeForm, ReauthForm, SignInForm
+from .reauth import reauth_mark, recent_reauth_required
+from .requests import client_ip
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.account_signed_in(user=form.get_user(), ip_address=client_ip(self.request))
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """django-axes calls this when a username or an address has failed too often."""
+    return render(request, "accounts/locked_out.html", status=429)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/home.html")
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauth(request: HttpRequest) -> HttpResponse:
+    """“You will be prompted to login again as an extra security measure.”"""
+    form = ReauthForm(request, data=request.POST or None, signed_in_user=request.user)
+    if request.method == "POST" and form.is_valid():
+        reauth_mark(request)
+        return redirect(_safe_next(request, "accounts:user_management"))
+    return render(
+        request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")}
+    )
+
+
+@never_cache
+@recent_reauth_required
+def user_management(request: HttpRequest) -> HttpResponse:
+    """The School Staff Dashboard (other kinds of account see their own short dashboard)."""
+    roles = selectors.user_roles_at_school(request.user)
+    return render(request, "accounts/dashboard.html", {"roles": roles})
+
+
+@never_cache
+@recent_reauth_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Your Details: where the Account Transfer button will stand."""
+    roles = selectors.user_roles_at_school(request.user)
+    return render(request, "accounts/profile.html", {"roles": roles})
+
+
+@never_cache
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    forced = request.user.must_change_password
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.account_password_change(
+            user=request.user,
+            new_password=form.cleaned_data["new_password"],
+            ip_address=client_ip(request),
+        )
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
+
+
+@never_cache
+@recent_reauth_required
+def champion_account_list(request: HttpRequest) -> HttpResponse:
+    form = AccountSearchForm(request.GET or None)
+    search, kind = "", ""
+    if form.is_valid():
+        search, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    page = selectors.school_accounts_for_champion(
+        champion=request.user, search=search, kind=kind, page=request.GET.get("page", 1)
+    )
+    return render(
+        request,
+        "accounts/champion_account_list.html",
+        {"search_form": form, "page": page, "search": search, "kind": kind},
+    )
+
+
+@never_cache
+@recent_reauth_required
+def champion_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    return render(request, "accounts/champion_account_detail.html", {"account": account})
+
+
+@never_cache
+@recent_reauth_required
+@require_http_methods(["GET", "POST"])
+def champion_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks to confirm; POST resets and shows the one-time password once (never stored)."""
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            password = services.account_password_reset(
+                actor=request.user, account=account, ip_address=client_ip(request)
+            )
+        except services.AccountError as error:
+            return render(
+                request,
+                "accounts/champion_password_reset.html",
+                {"account": account, "error": str(error)},
+                status=400,
+            )
+        response = render(
+            request,
+            "accounts/champion_password_reset_done.html",
+            {"account": account, "password": password},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "accounts/champion_password_reset.html", {"account": account})
+

@@ -1,0 +1,14 @@
+"""Local development: debug on, development secrets, everything embedded (no servers needed)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="local-development-only-key-5c2b1f0e9d8a7c6b5a4f3e2d1c0b9a8f"
+)
+HWB_UPN_HASH_KEY = env("HWB_UPN_HASH_KEY", default="local-development-only-upn-hash-key-0123")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

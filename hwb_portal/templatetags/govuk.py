@@ -1,0 +1,69 @@
+"""Our one mechanism for GOV.UK Frontend form components: small inclusion tags."""
+
+from django import forms, template
+
+register = template.Library()
+
+
+def _input_type(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return "input"
+
+
+@register.inclusion_tag("includes/_field.html")
+def govuk_field(field, width: str = "", label_class: str = "", hint: str = ""):
+    """A labelled field with its hint and error message, wired with aria-describedby."""
+    widget = field.field.widget
+    described_by = []
+    hint_text = hint or field.help_text
+    if hint_text:
+        described_by.append(f"{field.id_for_label}-hint")
+    if field.errors:
+        described_by.append(f"{field.id_for_label}-error")
+    kind = _input_type(widget)
+    css = {
+        "input": "govuk-input",
+        "select": "govuk-select",
+        "textarea": "govuk-textarea",
+        "checkbox": "govuk-checkboxes__input",
+    }[kind]
+    if field.errors:
+        css += {"input": " govuk-input--error", "select": " govuk-select--error",
+                "textarea": " govuk-textarea--error", "checkbox": ""}[kind]
+    if width:
+        css += f" govuk-input--width-{width}" if width.isdigit() else f" govuk-!-width-{width}"
+    attrs = {"class": css}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return {
+        "field": field,
+        "widget_html": field.as_widget(attrs=attrs),
+        "kind": kind,
+        "hint": hint_text,
+        "label_class": label_class,
+    }
+
+
+@register.inclusion_tag("includes/_error_summary.html")
+def govuk_error_summary(*forms_to_check):
+    """The error summary above the h1: each error links to its field."""
+    errors = []
+    for form in forms_to_check:
+        if form is None:
+            continue
+        for message in form.non_field_errors():
+            errors.append({"href": "", "message": message})
+        for field in form:
+            for message in field.errors:
+                errors.append({"href": f"#{field.id_for_label}", "message": message})
+    return {"errors": errors}
+
+
+@register.simple_tag
+def page_has_errors(*forms_to_check) -> bool:
+    return any(form is not None and form.errors for form in forms_to_check)

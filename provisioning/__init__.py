@@ -1,0 +1,1 @@
+"""Provisioning: client tokens, the snapshot API, runs and learner moves (built in issue 3)."""

@@ -1,0 +1,1 @@
+"""Provisioning models arrive with issue 3 (client tokens, runs, MIS records)."""

@@ -1,0 +1,1 @@
+"""Transfers: staff account moves by request (built in issue 4)."""

@@ -1,0 +1,1 @@
+"""Transfer models arrive with issue 4 (requests, approvals, timelines)."""
