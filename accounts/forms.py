@@ -51,9 +51,7 @@ class ReauthForm(SignInForm):
     def clean(self):
         cleaned = super().clean()
         if self.user_cache is not None and self.user_cache.pk != self.signed_in_user.pk:
-            raise forms.ValidationError(
-                self.error_messages["other_account"], code="other_account"
-            )
+            raise forms.ValidationError(self.error_messages["other_account"], code="other_account")
         return cleaned
 
 
@@ -110,16 +108,12 @@ class PasswordChangeForm(forms.Form):
             and cleaned.get("new_password_again") is not None
             and cleaned["new_password"] != cleaned["new_password_again"]
         ):
-            self.add_error(
-                "new_password_again", _("The two new passwords are not the same")
-            )
+            self.add_error("new_password_again", _("The two new passwords are not the same"))
         return cleaned
 
 
 class AccountSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search by name, username or UPN"), required=False, max_length=100
-    )
+    q = forms.CharField(label=_("Search by name, username or UPN"), required=False, max_length=100)
     kind = forms.ChoiceField(
         label=_("Kind of account"),
         required=False,

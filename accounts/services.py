@@ -130,7 +130,6 @@ def one_time_password_generate() -> str:
             return "-".join("".join(chars[i : i + 4]) for i in (0, 4, 8))
 
 
-
 @transaction.atomic
 def account_password_reset(*, actor: User | None, account: User, ip_address: str | None) -> str:
     """Give the account a one-time password, returned once, to be changed at the next sign-in."""
@@ -184,9 +183,11 @@ def school_role_grant(
     if role == SchoolRole.Role.DIGITAL_CHAMPION and actor is not None and actor.pk == user.pk:
         raise AccountError(_("Digital champions cannot promote themselves."))
     if role == SchoolRole.Role.HEADTEACHER:
-        for previous in SchoolRole.objects.select_for_update().filter(
-            school=school, role=role
-        ).exclude(user=user):
+        for previous in (
+            SchoolRole.objects.select_for_update()
+            .filter(school=school, role=role)
+            .exclude(user=user)
+        ):
             audit_record(
                 actor=actor,
                 action="school_role.revoked",
@@ -212,7 +213,25 @@ def school_role_grant(
 def account_signed_in(*, user: User, ip_address: str | None) -> None:
     """Record a sign-in (Django updates last_login itself)."""
     audit_record(
-        actor=user, action="account.signed_in", target=user, school=user.school,
+        actor=user,
+        action="account.signed_in",
+        target=user,
+        school=user.school,
         ip_address=ip_address,
     )
 
+
+def account_language_set(*, user: User, language: str, ip_address: str | None) -> None:
+    """Remember the interface language the account holder chose."""
+    if language not in User.Language.values or user.preferred_language == language:
+        return
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    audit_record(
+        actor=user,
+        action="account.language_set",
+        target=user,
+        school=user.school,
+        ip_address=ip_address,
+        details={"language": language},
+    )

@@ -9,8 +9,22 @@ from .models import RetiredUsername, User
 
 # Letters that Unicode decomposition does not fold to ASCII on its own.
 _SPECIAL_FOLDS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d",
-     "Đ": "D", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH", "ı": "i"}
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 SURNAME_MAX = 20
@@ -20,9 +34,11 @@ FALLBACK = "user"
 def ascii_fold(text: str) -> str:
     """'Siân ap Ŵyn-Jones' -> 'Sian ap Wyn-Jones'."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
-        "ascii", "ignore"
-    ).decode()
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+        .encode("ascii", "ignore")
+        .decode()
+    )
 
 
 def username_base(*, first_name: str, last_name: str) -> str:
@@ -44,7 +60,7 @@ def username_next_free(base: str) -> str:
     )
     if base not in taken:
         return base
-    numbers = {int(name[len(base):]) for name in taken if name[len(base):].isdigit()}
+    numbers = {int(name[len(base) :]) for name in taken if name[len(base) :].isdigit()}
     candidate = 2
     while candidate in numbers:
         candidate += 1

@@ -1,5 +1,6 @@
 """Thin views: sign-in, the User management area, Your Details and the digital champion's tools."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -10,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from . import selectors, services
 from .forms import AccountSearchForm, PasswordChangeForm, ReauthForm, SignInForm
@@ -34,12 +36,34 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.account_signed_in(user=form.get_user(), ip_address=client_ip(self.request))
+        user = form.get_user()
+        services.account_signed_in(user=user, ip_address=client_ip(self.request))
+        if user.preferred_language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.preferred_language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         return response
 
 
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, remembering the choice on the account of whoever is signed in."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        services.account_language_set(
+            user=request.user,
+            language=request.POST.get("language", ""),
+            ip_address=client_ip(request),
+        )
+    return response
 
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
@@ -63,9 +87,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         reauth_mark(request)
         return redirect(_safe_next(request, "accounts:user_management"))
-    return render(
-        request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")}
-    )
+    return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")})
 
 
 @never_cache
@@ -145,12 +167,10 @@ def champion_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
                 {"account": account, "error": str(error)},
                 status=400,
             )
-        response = render(
+        # never_cache already forbids storing this page anywhere.
+        return render(
             request,
             "accounts/champion_password_reset_done.html",
             {"account": account, "password": password},
         )
-        response["Cache-Control"] = "no-store"
-        return response
     return render(request, "accounts/champion_password_reset.html", {"account": account})
-

@@ -84,9 +84,7 @@ def validate_upn(value: str) -> None:
         )
     last = value[12]
     if last.isalpha() and last not in UPN_CHECK_LETTERS:
-        raise ValidationError(
-            _("A temporary UPN cannot end in I, O or S."), code="upn_format"
-        )
+        raise ValidationError(_("A temporary UPN cannot end in I, O or S."), code="upn_format")
     if value[0] != upn_check_letter(value):
         raise ValidationError(
             _("This UPN's check letter is wrong: check it against the MIS."),

@@ -33,8 +33,12 @@ def govuk_field(field, width: str = "", label_class: str = "", hint: str = ""):
         "checkbox": "govuk-checkboxes__input",
     }[kind]
     if field.errors:
-        css += {"input": " govuk-input--error", "select": " govuk-select--error",
-                "textarea": " govuk-textarea--error", "checkbox": ""}[kind]
+        css += {
+            "input": " govuk-input--error",
+            "select": " govuk-select--error",
+            "textarea": " govuk-textarea--error",
+            "checkbox": "",
+        }[kind]
     if width:
         css += f" govuk-input--width-{width}" if width.isdigit() else f" govuk-!-width-{width}"
     attrs = {"class": css}

@@ -21,14 +21,28 @@ SCHOOLS = [
 # (first name, last name) per school: headteacher, digital champion, then staff.
 PEOPLE = {
     "6612001": [("Gwenllian", "Ellis"), ("Dafydd", "Prys"), ("Siân", "Jones"), ("Llŷr", "Hughes")],
-    "6614002": [("Owain", "Rowlands"), ("Ffion", "Williams"), ("Rhodri", "ap Iwan"),
-                ("Catrin", "O'Neill")],
+    "6614002": [
+        ("Owain", "Rowlands"),
+        ("Ffion", "Williams"),
+        ("Rhodri", "ap Iwan"),
+        ("Catrin", "O'Neill"),
+    ],
     "6812003": [("Bethan", "Morgan"), ("Iwan", "Davies"), ("Sarah", "Jones"), ("Tomos", "Lewis")],
-    "6814004": [("Eleri", "Thomas"), ("Huw", "Price"), ("Angharad", "Evans"),
-                ("Ffred", "Parry-Jones")],
+    "6814004": [
+        ("Eleri", "Thomas"),
+        ("Huw", "Price"),
+        ("Angharad", "Evans"),
+        ("Ffred", "Parry-Jones"),
+    ],
 }
-LEARNERS = [("Elin", "Roberts"), ("Osian", "Griffiths"), ("Mali", "Edwards"), ("Cai", "Owen"),
-            ("Nia", "Pritchard"), ("Gruffudd", "Jenkins")]
+LEARNERS = [
+    ("Elin", "Roberts"),
+    ("Osian", "Griffiths"),
+    ("Mali", "Edwards"),
+    ("Cai", "Owen"),
+    ("Nia", "Pritchard"),
+    ("Gruffudd", "Jenkins"),
+]
 
 
 class Command(BaseCommand):
@@ -52,7 +66,10 @@ class Command(BaseCommand):
             for index, (first, last) in enumerate(people):
                 with_password = index < 2  # headteacher and champion can sign in at once
                 account = self._account(
-                    first, last, User.Kind.STAFF, school,
+                    first,
+                    last,
+                    User.Kind.STAFF,
+                    school,
                     password=DEMO_PASSWORD if with_password else None,
                 )
                 role = {0: SchoolRole.Role.HEADTEACHER, 1: SchoolRole.Role.DIGITAL_CHAMPION}.get(
@@ -69,7 +86,9 @@ class Command(BaseCommand):
             User.objects.create_superuser(
                 "hwbadmin", DEMO_PASSWORD, first_name="Hwb", last_name="Admin"
             )
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
+        )
         self.stdout.write(f"Password of every account marked * : {DEMO_PASSWORD}")
         for school_name, label, username in credentials:
             star = "" if "no password" in label else " *"
@@ -83,6 +102,11 @@ class Command(BaseCommand):
         if existing:
             return existing
         return account_create(
-            actor=None, first_name=first, last_name=last, kind=kind, school=school,
-            password=password, upn=upn,
+            actor=None,
+            first_name=first,
+            last_name=last,
+            kind=kind,
+            school=school,
+            password=password,
+            upn=upn,
         )

@@ -1,0 +1,148 @@
+"""A digital champion manages their own school's accounts, and only those."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import AuditEntry, User
+from tests.conftest import sign_in
+from tests.factories import PASSWORD, make_account
+
+
+def _list(client, **params):
+    return client.get("/user-management/accounts/", params)
+
+
+def test_the_list_shows_the_champions_school_only(
+    champion_client, staff_member, other_school_staff
+):
+    body = _list(champion_client).content.decode()
+    assert staff_member.username in body
+    assert other_school_staff.username not in body
+
+
+def test_another_schools_account_answers_404(champion_client, other_school_staff):
+    assert (
+        champion_client.get(f"/user-management/accounts/{other_school_staff.pk}/").status_code
+        == 404
+    )
+    reset_url = f"/user-management/accounts/{other_school_staff.pk}/reset-password/"
+    assert champion_client.get(reset_url).status_code == 404
+    assert champion_client.post(reset_url).status_code == 404
+    other_school_staff.refresh_from_db()
+    assert other_school_staff.check_password(PASSWORD)
+    assert not other_school_staff.must_change_password
+
+
+def test_someone_who_is_not_a_champion_gets_404(client, staff_member, champion):
+    sign_in(client, staff_member)
+    assert _list(client).status_code == 404
+    assert client.get(f"/user-management/accounts/{champion.pk}/").status_code == 404
+    assert "Manage your school" not in client.get("/user-management/").content.decode()
+
+
+def test_a_champion_who_moved_school_no_longer_manages_the_old_one(
+    client, champion, staff_member, other_school
+):
+    champion.school = other_school
+    champion.save()
+    sign_in(client, champion)
+    assert client.get(f"/user-management/accounts/{staff_member.pk}/").status_code == 404
+
+
+def test_search_by_name_username_and_kind(champion_client, school, staff_member, learner):
+    make_account(school=school, first_name="Tomos", last_name="Lewis")
+    body = _list(champion_client, q="siân jones").content.decode()
+    assert staff_member.username in body and "lewist" not in body
+    body = _list(champion_client, q="LEWIST").content.decode()
+    assert "lewist" in body and staff_member.username not in body
+    body = _list(champion_client, kind="learner").content.decode()
+    assert learner.username in body and staff_member.username not in body
+
+
+def test_search_by_upn_matches_through_the_hash(champion_client, school):
+    learner = make_account(
+        school=school,
+        kind=User.Kind.LEARNER,
+        first_name="Osian",
+        last_name="Owen",
+        upn="Q681200124001",
+    )
+    make_account(school=school, kind=User.Kind.LEARNER, first_name="Mali", last_name="Owen")
+    body = _list(champion_client, q="q681200124001").content.decode()
+    assert learner.username in body
+    assert "1 account" in body
+
+
+def test_bad_filters_are_ignored_not_errors(champion_client, staff_member):
+    response = _list(champion_client, kind="<script>", page="999", q="x" * 500)
+    assert response.status_code == 200
+
+
+def _count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert _list(client).status_code == 200
+    return len(queries)
+
+
+def test_the_list_query_count_does_not_grow_with_the_school(champion_client, school):
+    for number in range(5):
+        make_account(school=school, first_name=f"Five{number}", last_name="Staff", password=None)
+    with_five = _count_queries(champion_client)
+    for number in range(45):
+        make_account(school=school, first_name=f"Fifty{number}", last_name="Staff", password=None)
+    with_fifty = _count_queries(champion_client)
+    assert with_fifty == with_five
+
+
+def test_the_list_is_paginated(champion_client, school, settings):
+    settings.HWB_PAGE_SIZE = 10
+    for number in range(25):
+        make_account(school=school, first_name=f"P{number}", last_name="Staff", password=None)
+    body = _list(champion_client, page=3).content.decode()
+    assert "Page 3 of 3" in body
+    # 26 accounts (the champion and 25 staff): page 3 holds the last 6, under a header row.
+    assert body.count('class="govuk-table__row"') == 1 + 6
+
+
+def test_reset_password_shows_a_one_time_password_once(champion_client, client, staff_member):
+    url = f"/user-management/accounts/{staff_member.pk}/reset-password/"
+    assert "Reset password" in champion_client.get(url).content.decode()
+    response = champion_client.post(url)
+    assert "no-store" in response["Cache-Control"]
+    password = response.context["password"]
+    assert password in response.content.decode()
+    staff_member.refresh_from_db()
+    assert staff_member.must_change_password
+    assert not staff_member.check_password(PASSWORD)
+    entry = AuditEntry.objects.get(action="account.password_reset")
+    assert entry.actor.pk != staff_member.pk
+    assert entry.ip_address == "127.0.0.1"
+    assert password not in str(entry.details)
+    # The holder signs in with it and is made to choose a new password.
+    fresh = client.__class__()
+    signed_in = fresh.post("/sign-in/", {"username": staff_member.username, "password": password})
+    assert signed_in.status_code == 302
+    assert fresh.get("/").url == "/change-password/"
+
+
+def test_a_reset_page_visited_by_get_changes_nothing(champion_client, staff_member):
+    champion_client.get(f"/user-management/accounts/{staff_member.pk}/reset-password/")
+    staff_member.refresh_from_db()
+    assert staff_member.check_password(PASSWORD)
+
+
+def test_a_champion_cannot_reset_their_own_password_here(champion_client, champion):
+    response = champion_client.post(f"/user-management/accounts/{champion.pk}/reset-password/")
+    assert response.status_code == 400
+    assert "cannot reset your own password" in response.content.decode()
+    champion.refresh_from_db()
+    assert not champion.must_change_password
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_account_page_shows_the_account(champion_client, staff_member, language):
+    champion_client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    body = champion_client.get(f"/user-management/accounts/{staff_member.pk}/").content.decode()
+    assert staff_member.username in body and staff_member.email in body
+    assert f'lang="{language}"' in body

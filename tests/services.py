@@ -1,0 +1,24 @@
+"""Real services for tests: in CI a missing one is an error; on a laptop the test is skipped."""
+
+import os
+import shutil
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(available: bool, what: str, how: str) -> None:
+    """Stop the test when a real service is missing: fail in CI, skip elsewhere."""
+    if available:
+        return
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
