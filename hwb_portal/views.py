@@ -6,3 +6,8 @@ from django.shortcuts import render
 
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent from an old page (or another site): explain, in the reader's language."""
+    return render(request, "pages/csrf_failure.html", status=403)

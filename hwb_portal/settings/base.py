@@ -206,3 +206,4 @@ LOGGING = {
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "hwb_portal.views.csrf_failure"

@@ -247,3 +247,13 @@ def test_an_unknown_language_changes_nothing(client, staff_member):
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     staff_member.refresh_from_db()
     assert staff_member.preferred_language == ""
+
+
+def test_a_form_without_its_csrf_token_changes_nothing_and_explains(db, staff_member):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "This page has expired" in response.content.decode()
+    assert "_auth_user_id" not in strict.session

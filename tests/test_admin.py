@@ -1,0 +1,88 @@
+"""The Hwb team's Django admin: every model, searchable, and an audit log nobody can edit."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import AuditEntry, User
+from tests.factories import make_account
+
+
+@pytest.fixture
+def hwb_team(db):
+    return User.objects.create_superuser(
+        "hwbadmin", "Admin-Pass-42", first_name="Hwb", last_name="Admin"
+    )
+
+
+@pytest.fixture
+def admin_client(client, hwb_team):
+    client.force_login(hwb_team)
+    return client
+
+
+def test_every_model_of_ours_is_in_the_admin():
+    ours = {"schools", "accounts"}
+    from django.apps import apps
+
+    missing = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in ours and model not in admin.site._registry
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "schools.school",
+        "schools.localauthority",
+        "accounts.user",
+        "accounts.schoolrole",
+        "accounts.auditentry",
+        "accounts.retiredusername",
+    ],
+)
+def test_each_changelist_opens(admin_client, school, staff_member, model):
+    app_label, model_name = model.split(".")
+    response = admin_client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    assert response.status_code == 200
+
+
+def test_schools_are_found_by_dfes_number(admin_client, school, other_school):
+    response = admin_client.get(reverse("admin:schools_school_changelist"), {"q": "6814004"})
+    assert list(response.context["cl"].result_list) == [other_school]
+
+
+def test_accounts_are_found_by_username_and_by_upn(admin_client, school, staff_member):
+    learner = make_account(
+        school=school, kind="learner", first_name="Elin", last_name="Roberts", upn="Q681200124001"
+    )
+    url = reverse("admin:accounts_user_changelist")
+    by_username = admin_client.get(url, {"q": staff_member.username})
+    assert staff_member in by_username.context["cl"].result_list
+    by_upn = admin_client.get(url, {"q": "Q681200124001"})
+    assert list(by_upn.context["cl"].result_list) == [learner]
+
+
+def test_the_audit_log_is_read_only(admin_client, staff_member):
+    entry = AuditEntry.objects.first()
+    assert admin_client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+    change = admin_client.post(
+        reverse("admin:accounts_auditentry_change", args=[entry.pk]), {"action": "forged"}
+    )
+    assert change.status_code == 403
+    delete = admin_client.post(
+        reverse("admin:accounts_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    entry.refresh_from_db()
+    assert entry.action == "account.created"
+
+
+def test_school_staff_cannot_enter_the_admin(client, staff_member):
+    client.force_login(staff_member)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
