@@ -1,0 +1,268 @@
+"""Playwright page objects for the portal, found the way people find things: roles and labels.
+
+Each page object knows its path and its level-1 heading. `verify()` waits for the heading and
+then runs axe on the page, so a journey that verifies every page it reaches checks them all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, expect
+
+BLOCKING_IMPACTS = ("serious", "critical")
+_axe = Axe()
+
+
+# --- Accessibility ----------------------------------------------------------------------------
+
+
+def _describe(violation: dict) -> str:
+    lines = [
+        f"- {violation['id']} ({violation.get('impact')}): {violation.get('help')}",
+        f"  {violation.get('helpUrl', '')}",
+    ]
+    for node in violation.get("nodes", []):
+        target = " ".join(str(part) for part in node.get("target", []))
+        lines.append(f"    target: {target}")
+        summary = (node.get("failureSummary") or "").replace("\n", " ")
+        if summary:
+            lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+def check_accessibility(page: Page) -> None:
+    """Run axe on the page as it is; fail on any serious or critical violation."""
+    page.wait_for_load_state("load")
+    violations = _axe.run(page).response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    minor = [v for v in violations if v.get("impact") not in BLOCKING_IMPACTS]
+    if minor:  # reported (shown with -rA or on failure), not fatal
+        print(f"axe: lesser violations on {page.url}:\n" + "\n".join(map(_describe, minor)))
+    assert not blocking, (
+        f"axe: {len(blocking)} serious or critical violation(s) on {page.url} "
+        f"({page.title()!r}):\n" + "\n".join(map(_describe, blocking))
+    )
+
+
+# --- The header, on every page ----------------------------------------------------------------
+
+
+class Header:
+    """The service's own menu and the language switch, at the top of every page."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        # The service menu is the first navigation landmark (pagination and the like come later,
+        # inside <main>). Found by position, not by its label, which the Welsh page translates.
+        self.nav = page.get_by_role("navigation").first
+
+    @property
+    def welsh_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Cymraeg", exact=True)
+
+    @property
+    def english_button(self) -> Locator:
+        return self.page.get_by_role("button", name="English", exact=True)
+
+    def user_management(self) -> None:
+        self.nav.get_by_role("link", name="User management", exact=True).click()
+
+    def my_profile(self) -> None:
+        self.nav.get_by_role("link", name="My Profile", exact=True).click()
+
+    def sign_out(self) -> None:
+        self.nav.get_by_role("button", name="Sign out", exact=True).click()
+
+    def switch_to_welsh(self) -> None:
+        self.welsh_button.click()
+
+    def switch_to_english(self) -> None:
+        self.english_button.click()
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+class BasePage:
+    path = "/"
+    heading_text: str | re.Pattern = ""
+
+    def __init__(self, page: Page, base_url: str):
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.header = Header(page)
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.path
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", level=1, name=self.heading_text, exact=True)
+
+    @property
+    def main(self) -> Locator:
+        return self.page.get_by_role("main")
+
+    def goto(self):
+        self.page.goto(self.url)
+        return self
+
+    def verify(self):
+        """This page is showing (its heading) and passes axe."""
+        expect(self.heading).to_be_visible()
+        check_accessibility(self.page)
+        return self
+
+    def expect_language(self, code: str) -> None:
+        expect(self.page.locator("html")).to_have_attribute("lang", code)
+
+
+class SignInPage(BasePage):
+    path = "/sign-in/"
+    heading_text = "Sign in to Hwb"
+
+    @property
+    def username(self) -> Locator:
+        return self.main.get_by_label("Hwb username", exact=True)
+
+    @property
+    def password(self) -> Locator:
+        return self.main.get_by_label("Password", exact=True)
+
+    @property
+    def submit(self) -> Locator:
+        return self.main.get_by_role("button", name="Sign in", exact=True)
+
+    @property
+    def error_summary(self) -> Locator:
+        # GOV.UK's error summary: an alert headed "There is a problem".
+        return self.page.locator(".govuk-error-summary").filter(
+            has=self.page.get_by_role("heading", name="There is a problem")
+        )
+
+    def error_link(self, message: str) -> Locator:
+        return self.error_summary.get_by_role("link", name=message, exact=True)
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.username.fill(username)
+        self.password.fill(password)
+        self.submit.click()
+
+
+class ReauthPage(SignInPage):
+    """User management's second sign-in."""
+
+    path = "/user-management/sign-in/"
+    heading_text = "Sign in to User management"
+
+
+class HomePage(BasePage):
+    path = "/"
+
+    def __init__(self, page: Page, base_url: str, first_name: str):
+        super().__init__(page, base_url)
+        self.heading_text = f"Welcome, {first_name}"
+
+    @property
+    def success_banner(self) -> Locator:
+        return self.page.get_by_role("alert").filter(has_text="Success")
+
+
+class DashboardPage(BasePage):
+    path = "/user-management/"
+    heading_text = "School Staff Dashboard"
+
+    def manage_accounts(self) -> None:
+        self.main.get_by_role("link", name="Manage your school's accounts", exact=True).click()
+
+
+class SummaryListPage(BasePage):
+    """A page with a GOV.UK summary list: read a value by its key."""
+
+    def value(self, key: str) -> Locator:
+        row = self.main.locator(".govuk-summary-list__row").filter(
+            has=self.page.locator("dt", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$"))
+        )
+        return row.locator("dd")
+
+    def expect_value(self, key: str, text: str) -> None:
+        expect(self.value(key)).to_have_text(text)
+
+
+class YourDetailsPage(SummaryListPage):
+    path = "/user-management/my-profile/"
+    heading_text = "Your Details"
+
+
+class AccountsPage(BasePage):
+    path = "/user-management/accounts/"
+    heading_text = "Your school's accounts"
+
+    @property
+    def search_box(self) -> Locator:
+        return self.main.get_by_label("Search by name, username or UPN", exact=True)
+
+    @property
+    def result_count(self) -> Locator:
+        return self.main.get_by_role("status")
+
+    @property
+    def results(self) -> Locator:
+        return self.main.get_by_role("table").get_by_role("row")
+
+    def search(self, text: str) -> None:
+        self.search_box.fill(text)
+        self.main.get_by_role("button", name="Search", exact=True).click()
+
+    def open_account(self, listed_name: str) -> None:
+        """Open an account by its name as listed ("Jones, Siân")."""
+        self.main.get_by_role("table").get_by_role("link", name=listed_name, exact=True).click()
+
+
+class AccountPage(SummaryListPage):
+    """A champion's view of one account of their school."""
+
+    def __init__(self, page: Page, base_url: str, full_name: str):
+        super().__init__(page, base_url)
+        self.heading_text = full_name
+
+    def reset_password(self) -> None:
+        self.main.get_by_role("link", name="Reset password", exact=True).click()
+
+
+class ResetPasswordPage(BasePage):
+    heading_text = "Reset password"
+
+    def confirm(self) -> None:
+        self.main.get_by_role("button", name="Reset password", exact=True).click()
+
+
+class OneTimePasswordPage(BasePage):
+    heading_text = "One-time password"
+
+    @property
+    def password(self) -> str:
+        value = self.page.get_by_test_id("one-time-password").inner_text().strip()
+        assert value, "the one-time password is empty"
+        return value
+
+
+class PasswordChangePage(BasePage):
+    path = "/change-password/"
+    heading_text = "Change your password"
+
+    def choose(self, new_password: str, confirm: str | None = None) -> None:
+        self.main.get_by_label("New password", exact=True).fill(new_password)
+        self.main.get_by_label("Confirm new password", exact=True).fill(
+            new_password if confirm is None else confirm
+        )
+        self.main.get_by_role("button", name="Save password", exact=True).click()
+
+
+class ChooseNewPasswordPage(PasswordChangePage):
+    """The same page, when a one-time password forces the change."""
+
+    heading_text = "Choose a new password"
