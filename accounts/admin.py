@@ -23,7 +23,8 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("school",)
     ordering = ("username",)
     autocomplete_fields = ("school",)
-    readonly_fields = ("upn_hash", "last_login", "date_joined", "deactivated_at")
+    # Usernames are generated (and never reused), so the admin shows them but does not edit them.
+    readonly_fields = ("username", "upn_hash", "last_login", "date_joined", "deactivated_at")
     inlines = [SchoolRoleInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),

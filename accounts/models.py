@@ -15,11 +15,14 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(username__iexact=username)
+        return self.get(username=username.strip().lower())
 
     def create_user(self, username, password=None, **fields):
         user = self.model(username=username.lower(), **fields)
-        user.set_password(password) if password else user.set_unusable_password()
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
         user.save(using=self._db)
         return user
 
@@ -95,7 +98,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            # Usernames are stored lower case, so the plain unique index serves every look-up
+            # (sign-in compares case-insensitively by lower-casing what was typed).
+            models.CheckConstraint(
+                condition=models.Q(username=Lower("username")), name="user_username_lower_case"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind="learner") | models.Q(upn_hash__isnull=True),
                 name="user_only_learners_have_upn",

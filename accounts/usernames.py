@@ -3,8 +3,6 @@
 import re
 import unicodedata
 
-from django.db.models import Q
-
 from .models import RetiredUsername, User
 
 # Letters that Unicode decomposition does not fold to ASCII on its own.
@@ -50,17 +48,20 @@ def username_base(*, first_name: str, last_name: str) -> str:
 
 def username_next_free(base: str) -> str:
     """The base itself if free, else the base with the smallest free number from 2 up."""
-    pattern = rf"^{re.escape(base)}[0-9]*$"
-    taken = set(
-        User.objects.filter(username__regex=pattern).values_list("username", flat=True)
-    ) | set(
-        RetiredUsername.objects.filter(Q(username__regex=pattern)).values_list(
+    # A prefix match uses the usernames' index (on PostgreSQL, its varchar_pattern_ops twin);
+    # the exact shape, base + digits, is then checked here.
+    shape = re.compile(rf"{re.escape(base)}([0-9]*)")
+    taken = {
+        name
+        for model in (User, RetiredUsername)
+        for name in model.objects.filter(username__startswith=base).values_list(
             "username", flat=True
         )
-    )
+        if shape.fullmatch(name)
+    }
     if base not in taken:
         return base
-    numbers = {int(name[len(base) :]) for name in taken if name[len(base) :].isdigit()}
+    numbers = {int(name[len(base) :]) for name in taken if name != base}
     candidate = 2
     while candidate in numbers:
         candidate += 1

@@ -138,7 +138,7 @@ def champion_account_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/champion_account_list.html",
-        {"search_form": form, "page": page, "search": search, "kind": kind},
+        {"form": form, "page": page, "search": search, "kind": kind},
     )
 
 

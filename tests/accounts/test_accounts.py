@@ -42,6 +42,11 @@ def test_the_database_refuses_a_staff_account_with_a_upn_hash(db, school):
         User.objects.create(username="x", kind=User.Kind.STAFF, upn_hash="0" * 64)
 
 
+def test_the_database_refuses_an_upper_case_username(db):
+    with pytest.raises(IntegrityError):
+        User.objects.create(username="BloggsJ", kind=User.Kind.STAFF)
+
+
 def test_an_account_made_without_a_password_cannot_sign_in(client, school):
     user = make_account(school=school, password=None)
     assert not user.has_usable_password()

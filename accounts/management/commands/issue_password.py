@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, **options):
         try:
-            account = User.objects.get(username__iexact=username.strip())
+            account = User.objects.get_by_natural_key(username)
         except User.DoesNotExist:
             raise CommandError(f"No account has the username {username!r}.") from None
         try:
