@@ -2,30 +2,10 @@
 
 from django.db import migrations
 
-AUTHORITIES = {
-    660: ("Isle of Anglesey", "Ynys Môn"),
-    661: ("Gwynedd", "Gwynedd"),
-    662: ("Conwy", "Conwy"),
-    663: ("Denbighshire", "Sir Ddinbych"),
-    664: ("Flintshire", "Sir y Fflint"),
-    665: ("Wrexham", "Wrecsam"),
-    666: ("Powys", "Powys"),
-    667: ("Ceredigion", "Ceredigion"),
-    668: ("Pembrokeshire", "Sir Benfro"),
-    669: ("Carmarthenshire", "Sir Gaerfyrddin"),
-    670: ("Swansea", "Abertawe"),
-    671: ("Neath Port Talbot", "Castell-nedd Port Talbot"),
-    672: ("Bridgend", "Pen-y-bont ar Ogwr"),
-    673: ("Vale of Glamorgan", "Bro Morgannwg"),
-    674: ("Rhondda Cynon Taf", "Rhondda Cynon Taf"),
-    675: ("Merthyr Tydfil", "Merthyr Tudful"),
-    676: ("Caerphilly", "Caerffili"),
-    677: ("Blaenau Gwent", "Blaenau Gwent"),
-    678: ("Torfaen", "Tor-faen"),
-    679: ("Monmouthshire", "Sir Fynwy"),
-    680: ("Newport", "Casnewydd"),
-    681: ("Cardiff", "Caerdydd"),
-}
+from schools.identifiers import WELSH_LOCAL_AUTHORITIES
+
+# The 22 authorities are fixed by law; schools.identifiers holds their one list.
+AUTHORITIES = WELSH_LOCAL_AUTHORITIES
 
 
 def load(apps, schema_editor):
