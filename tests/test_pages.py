@@ -1,0 +1,33 @@
+"""Every page: security headers, the language switch, the accessibility statement, error pages."""
+
+import pytest
+
+from tests.conftest import sign_in
+
+
+def test_pages_forbid_scripts_from_elsewhere_and_framing(client, db):
+    response = client.get("/sign-in/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/sign-in/", "/accessibility/", "/no-such-page/"])
+def test_every_page_offers_the_other_language(client, db, path):
+    body = client.get(path).content.decode()
+    assert 'name="language" value="cy"' in body
+    assert 'href="#main-content"' in body  # the skip link
+
+
+def test_the_accessibility_statement_is_bilingual(client, db):
+    assert "Accessibility statement" in client.get("/accessibility/").content.decode()
+    client.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    assert "Datganiad hygyrchedd" in client.get("/accessibility/").content.decode()
+
+
+def test_an_unknown_page_answers_404_in_the_portals_own_words(client, staff_member):
+    sign_in(client, staff_member, reauthenticated=False)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
