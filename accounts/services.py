@@ -1,6 +1,7 @@
 """Writes to accounts: creating them, passwords, roles, and the audit log every change goes to."""
 
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from schools.identifiers import upn_hash, validate_upn
 from schools.models import LocalAuthority, School
+from schools.services import ImportReport, schools_import
 
 from .models import AuditEntry, SchoolRole, User
 from .usernames import username_base, username_next_free
@@ -235,3 +237,29 @@ def account_language_set(*, user: User, language: str, ip_address: str | None) -
         ip_address=ip_address,
         details={"language": language},
     )
+
+
+@transaction.atomic
+def schools_import_audited(
+    *, rows: Iterable[dict[str, str]], actor: User | None, source: str = ""
+) -> ImportReport:
+    """Load the address list of schools, writing an audit entry for each school it changes.
+
+    The import itself is schools' own service; the audit log lives here, a floor above it.
+    """
+    report = schools_import(rows=rows, actor=actor)
+    changed = School.objects.in_bulk([change.school_id for change in report.changes])
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            actor_username=actor.username if actor else "",
+            action="school.created" if change.created else "school.updated",
+            target_type=School._meta.label_lower,
+            target_id=str(change.school_id),
+            target_repr=str(changed[change.school_id])[:200],
+            school=changed[change.school_id],
+            details={"fields": list(change.fields), "source": source},
+        )
+        for change in report.changes
+    )
+    return report

@@ -30,22 +30,29 @@ MAKEMESSAGES = [
 ]
 
 
-def _body(text: str) -> str:
-    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", text)
+def _entries(path: Path) -> str:
+    """The catalogue's entries sorted by msgid, without its creation date: what must match."""
+    sorted_po = subprocess.run(  # noqa: S603
+        ["msgcat", "--sort-output", "--no-location", str(path)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", sorted_po)
 
 
 def main() -> int:
     problems = []
-    before = PO.read_text(encoding="utf-8")
+    before = _entries(PO)
     with tempfile.TemporaryDirectory() as tmp:
         backup = Path(tmp) / "django.po"
         shutil.copy(PO, backup)
         try:
             subprocess.run(MAKEMESSAGES, cwd=TOP, check=True)  # noqa: S603
-            after = PO.read_text(encoding="utf-8")
+            after = _entries(PO)
         finally:
             shutil.copy(backup, PO)
-    if _body(before) != _body(after):
+    if before != after:
         problems.append(
             "locale/cy/LC_MESSAGES/django.po is out of date: run "
             "`python manage.py makemessages -l cy --no-location --no-obsolete "

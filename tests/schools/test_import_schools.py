@@ -270,6 +270,29 @@ def test_running_the_command_twice_reports_everything_unchanged(tmp_path):
     assert stderr == ""
 
 
+def test_each_school_the_command_creates_or_changes_is_audited_and_no_other(tmp_path):
+    from accounts.models import AuditEntry
+
+    import_file(SAMPLE)
+    created = AuditEntry.objects.filter(action="school.created")
+    assert created.count() == 9
+    assert created.filter(school__dfes_number="6604012").exists()
+    assert "address_list_sample.csv" in created.first().details["source"]
+
+    import_file(SAMPLE)
+    assert AuditEntry.objects.filter(action__startswith="school.").count() == 9
+
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        "School Number,School Name,Sector\n6604012,Ysgol David Hughes Newydd,Secondary\n",
+        encoding="utf-8",
+    )
+    import_file(renamed)
+    updated = AuditEntry.objects.get(action="school.updated")
+    assert updated.details["fields"] == ["name_en"]
+    assert updated.target_id == str(updated.school_id)
+
+
 def test_the_sample_file_loads_every_row():
     stdout, stderr = import_file(SAMPLE)
 

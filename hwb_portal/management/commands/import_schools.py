@@ -1,4 +1,4 @@
-"""Load or update schools from the Welsh Government's address list of schools, saved as CSV."""
+"""The Hwb team's command: load or update schools from the address list of schools (CSV)."""
 
 import csv
 import io
@@ -8,12 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from schools.services import (
-    AddressListRow,
-    SchoolImportError,
-    address_list_columns,
-    schools_import,
-)
+from accounts.services import schools_import_audited
+from schools.services import AddressListRow, SchoolImportError, address_list_columns
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PROGRESS_EVERY = 500
@@ -36,7 +32,11 @@ class Command(BaseCommand):
         reader = csv.reader(io.StringIO(self.text_read(path), newline=""))
         headers = self.headers_find(reader)
         try:
-            report = schools_import(rows=self.rows_read(reader, headers=headers))
+            report = schools_import_audited(
+                rows=self.rows_read(reader, headers=headers),
+                actor=None,
+                source=f"import_schools {path.name}",
+            )
         except csv.Error as error:
             raise CommandError(
                 _("Line %(line)d of %(file)s is not valid CSV (%(error)s). Nothing was imported.")
