@@ -22,6 +22,13 @@ def user_roles_at_school(user: User) -> set[str]:
     )
 
 
+def interface_language(user: User) -> str:
+    """The account's own choice of language, else its school's default, else none."""
+    if user.preferred_language:
+        return user.preferred_language
+    return user.school.interface_language if user.school_id else ""
+
+
 def champion_school(user: User) -> School:
     """The school a digital champion manages, or 404 for anyone who is not one."""
     if SchoolRole.Role.DIGITAL_CHAMPION not in user_roles_at_school(user) or not user.is_active:

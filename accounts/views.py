@@ -38,10 +38,11 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         services.account_signed_in(user=user, ip_address=client_ip(self.request))
-        if user.preferred_language:
+        language = selectors.interface_language(user)
+        if language:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
-                user.preferred_language,
+                language,
                 max_age=settings.LANGUAGE_COOKIE_AGE,
                 samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,

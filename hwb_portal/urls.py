@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("schools/", include("schools.urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("healthz/", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

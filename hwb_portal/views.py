@@ -1,7 +1,9 @@
-"""Pages that belong to no app: the accessibility statement and the error pages."""
+"""Pages that belong to no app: the accessibility statement, error pages, the health check."""
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
@@ -11,3 +13,14 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent from an old page (or another site): explain, in the reader's language."""
     return render(request, "pages/csrf_failure.html", status=403)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and compose: 200 while the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"database": "unavailable"}, status=503)
+    return JsonResponse({"database": "ok"})

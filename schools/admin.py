@@ -20,7 +20,7 @@ class LocalAuthorityAdmin(admin.ModelAdmin):
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
     list_display = ("dfes_number", "name_en", "local_authority", "phase", "status", "successor")
-    list_filter = ("status", "phase", "local_authority")
+    list_filter = ("status", "phase", "interface_language", "local_authority")
     search_fields = ("dfes_number", "name_en", "name_cy")
     list_select_related = ("local_authority", "successor")
     autocomplete_fields = ("successor",)

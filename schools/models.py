@@ -63,6 +63,13 @@ class School(models.Model):
         related_name="predecessors",
         help_text=_("For a merger or closure: the school its staff and learners go to."),
     )
+    interface_language = models.CharField(
+        _("default interface language"),
+        max_length=2,
+        choices=[("en", _("English")), ("cy", _("Welsh"))],
+        default="en",
+        help_text=_("The language its people see until they choose one themselves."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -31,3 +31,10 @@ def test_an_unknown_page_answers_404_in_the_portals_own_words(client, staff_memb
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_the_health_check_reports_the_database(client, db):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok"}
+    assert "no-cache" in response["Cache-Control"]

@@ -257,3 +257,14 @@ def test_a_form_without_its_csrf_token_changes_nothing_and_explains(db, staff_me
     assert response.status_code == 403
     assert "This page has expired" in response.content.decode()
     assert "_auth_user_id" not in strict.session
+
+
+def test_a_welsh_school_signs_its_people_in_to_welsh_until_they_choose(client, staff_member):
+    staff_member.school.interface_language = "cy"
+    staff_member.school.save()
+    response = client.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
+    assert response.cookies["django_language"].value == "cy"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    client.post("/sign-out/")
+    response = client.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
+    assert response.cookies["django_language"].value == "en"
