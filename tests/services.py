@@ -1,7 +1,6 @@
 """Real services for tests: in CI a missing one is an error; on a laptop the test is skipped."""
 
 import os
-import shutil
 
 import pytest
 
@@ -16,9 +15,3 @@ def require(available: bool, what: str, how: str) -> None:
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-    )
