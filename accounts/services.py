@@ -223,6 +223,16 @@ def account_signed_in(*, user: User, ip_address: str | None) -> None:
     )
 
 
+def account_signed_out(*, user: User, ip_address: str | None) -> None:
+    audit_record(
+        actor=user,
+        action="account.signed_out",
+        target=user,
+        school=user.school,
+        ip_address=ip_address,
+    )
+
+
 def account_language_set(*, user: User, language: str, ip_address: str | None) -> None:
     """Remember the interface language the account holder chose."""
     if language not in User.Language.values or user.preferred_language == language:

@@ -51,7 +51,10 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.account_signed_out(user=request.user, ip_address=client_ip(request))
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST

@@ -197,6 +197,7 @@ def test_signing_out_needs_a_post_and_ends_the_session(client, staff_member):
     client.post("/sign-out/")
     assert "_auth_user_id" not in client.session
     assert client.get("/user-management/").url.startswith("/sign-in/")
+    assert AuditEntry.objects.filter(action="account.signed_out", actor=staff_member).exists()
 
 
 def test_staff_land_on_the_school_staff_dashboard(client, staff_member):
