@@ -158,3 +158,14 @@ def test_the_account_page_shows_the_account(champion_client, staff_member, langu
     body = champion_client.get(f"/user-management/accounts/{staff_member.pk}/").content.decode()
     assert staff_member.username in body and staff_member.email in body
     assert f'lang="{language}"' in body
+
+
+def test_a_reset_signs_the_holder_out_everywhere(champion_client, staff_member):
+    from django.test import Client
+
+    holder = sign_in(Client(), staff_member)
+    assert holder.get("/user-management/my-profile/").status_code == 200
+    champion_client.post(f"/user-management/accounts/{staff_member.pk}/reset-password/")
+    response = holder.get("/user-management/my-profile/")
+    assert response.status_code == 302
+    assert response.url.startswith("/sign-in/")

@@ -269,3 +269,25 @@ def test_a_welsh_school_signs_its_people_in_to_welsh_until_they_choose(client, s
     client.post("/sign-out/")
     response = client.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
     assert response.cookies["django_language"].value == "en"
+
+
+def test_failed_second_sign_ins_count_towards_the_lock_out(client, staff_member, settings):
+    sign_in(client, staff_member, reauthenticated=False)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/user-management/sign-in/", {"username": staff_member.username, "password": "x"}
+        )
+    response = client.post(
+        "/user-management/sign-in/", {"username": staff_member.username, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert client.get("/user-management/").status_code == 302
+
+
+def test_the_forced_change_page_offers_only_signing_out(client, staff_member):
+    staff_member.must_change_password = True
+    staff_member.save()
+    sign_in(client, staff_member, reauthenticated=False)
+    body = client.get("/change-password/").content.decode()
+    assert "Sign out" in body
+    assert "My Profile" not in body
