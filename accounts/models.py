@@ -110,7 +110,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [
             models.Index(fields=["school", "kind", "last_name", "first_name"]),
-            models.Index(Lower("last_name"), name="user_last_name_lower"),
         ]
 
     def __str__(self) -> str:

@@ -71,12 +71,3 @@ def account_for_champion(*, champion: User, pk: int) -> User:
         return User.objects.select_related("school").get(pk=pk, school=school)
     except User.DoesNotExist:
         raise Http404 from None
-
-
-def school_headteacher(school: School) -> User | None:
-    role = (
-        SchoolRole.objects.filter(school=school, role=SchoolRole.Role.HEADTEACHER)
-        .select_related("user")
-        .first()
-    )
-    return role.user if role else None

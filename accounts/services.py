@@ -212,21 +212,13 @@ def school_role_grant(
     return school_role
 
 
-def account_signed_in(*, user: User, ip_address: str | None) -> None:
-    """Record a sign-in (Django updates last_login itself)."""
+def account_session_record(*, user: User, event: str, ip_address: str | None) -> None:
+    """Record a sign-in or sign-out ("signed_in", "signed_out"); Django keeps last_login."""
+    if event not in {"signed_in", "signed_out"}:
+        raise ValueError(f"unknown sign-in event {event!r}")  # a programming error, not a user's
     audit_record(
         actor=user,
-        action="account.signed_in",
-        target=user,
-        school=user.school,
-        ip_address=ip_address,
-    )
-
-
-def account_signed_out(*, user: User, ip_address: str | None) -> None:
-    audit_record(
-        actor=user,
-        action="account.signed_out",
+        action=f"account.{event}",
         target=user,
         school=user.school,
         ip_address=ip_address,

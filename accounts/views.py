@@ -37,7 +37,9 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        services.account_signed_in(user=user, ip_address=client_ip(self.request))
+        services.account_session_record(
+            user=user, event="signed_in", ip_address=client_ip(self.request)
+        )
         language = selectors.interface_language(user)
         if language:
             response.set_cookie(
@@ -53,7 +55,9 @@ class SignInView(auth_views.LoginView):
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            services.account_signed_out(user=request.user, ip_address=client_ip(request))
+            services.account_session_record(
+                user=request.user, event="signed_out", ip_address=client_ip(request)
+            )
         return super().post(request, *args, **kwargs)
 
 

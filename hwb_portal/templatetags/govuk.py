@@ -66,8 +66,3 @@ def govuk_error_summary(*forms_to_check):
             for message in field.errors:
                 errors.append({"href": f"#{field.id_for_label}", "message": message})
     return {"errors": errors}
-
-
-@register.simple_tag
-def page_has_errors(*forms_to_check) -> bool:
-    return any(form is not None and form.errors for form in forms_to_check)
