@@ -44,11 +44,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         LA_OFFICER = "la_officer", _("Local-authority officer")
         HWB_TEAM = "hwb_team", _("Hwb team")
 
+    class DeactivationReason(models.TextChoices):
+        LEFT = "left", _("Left the school (MIS)")
+        REPLACED = "replaced", _("Replaced by a transferred account")
+        HWB_TEAM = "hwb_team", _("Deactivated by the Hwb team")
+
     class Language(models.TextChoices):
         ENGLISH = "en", _("English")
         WELSH = "cy", _("Welsh")
 
     username = models.CharField(_("Hwb username"), max_length=64, unique=True)
+    # The username without its clash number ("jonesa" for "jonesa3"): finding the smallest free
+    # number is then one exact index look-up, for one account or for a whole school at once.
+    username_base = models.CharField(max_length=64, db_index=True, editable=False, default="")
     email = models.EmailField(_("email address"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -85,6 +93,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("created"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deactivation_reason = models.CharField(
+        _("why deactivated"),
+        max_length=20,
+        choices=DeactivationReason.choices,
+        blank=True,
+    )
     deletion_due_at = models.DateTimeField(_("due for deletion at"), null=True, blank=True)
 
     objects = UserManager()
@@ -159,6 +173,7 @@ class RetiredUsername(models.Model):
     """Usernames of deleted accounts: Hwb never gives a username to a second person."""
 
     username = models.CharField(max_length=64, unique=True)
+    username_base = models.CharField(max_length=64, db_index=True, default="")
     retired_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -196,3 +211,74 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action}"
+
+
+class AccountMove(models.Model):
+    """One account moving from one school to another, by whichever path moved it."""
+
+    class Reason(models.TextChoices):
+        LEARNER_MIS = "learner_mis", _("Learner moved by the MIS")
+        TRANSFER = "transfer", _("Account Transfer")
+        MERGER = "merger", _("School merger or closure")
+        SERVICE_DESK = "service_desk", _("Service-desk request")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    account = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="moves", verbose_name=_("account")
+    )
+    account_username = models.CharField(_("username"), max_length=64)
+    from_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("from")
+    )
+    to_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    reason = models.CharField(_("why"), max_length=20, choices=Reason.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_username = models.CharField(_("moved by"), max_length=64, blank=True)
+    # For example the provisioning runs of both schools, or the transfer request.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("account move")
+        verbose_name_plural = _("account moves")
+
+    def __str__(self) -> str:
+        return f"{self.account_username}: {self.from_school_id} → {self.to_school_id}"
+
+
+class OutboundEmail(models.Model):
+    """An email written in the same transaction as the change it reports, sent by a worker.
+
+    The row is the truth: a crash before sending leaves it unsent for the next attempt, and
+    ``sent_at`` (set under a row lock) stops a second delivery.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    template = models.CharField(max_length=100)
+    language = models.CharField(max_length=2)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outboundemail_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

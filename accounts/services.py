@@ -82,6 +82,7 @@ def account_create(
         username = username_next_free(base)
         user = User(
             username=username,
+            username_base=base,
             email=f"{username}@{settings.HWB_EMAIL_DOMAIN}",
             first_name=first_name,
             last_name=last_name,

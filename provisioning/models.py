@@ -1,1 +1,192 @@
-"""Provisioning models arrive with issue 3 (client tokens, runs, MIS records)."""
+"""Provisioning: each school's client credential, its snapshot runs, and the MIS records they hold.
+
+The MIS tables keep, per school, every learner and staff member of the latest applied snapshot
+(leavers included): accounts are derived from them, and learners move by comparing schools.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import School
+
+
+class ClientToken(models.Model):
+    """A school's Provisioning Client credential. Only a hash of the token is kept."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="client_tokens", verbose_name=_("school")
+    )
+    # The first characters, shown in the admin so the Hwb team can tell tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("client token")
+        verbose_name_plural = _("client tokens")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="clienttoken_one_live_per_school",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school.dfes_number} {self.prefix}…"
+
+
+class ProvisioningRun(models.Model):
+    """One snapshot received from a school's client, and what applying it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        HELD = "held", _("Held for review")
+        DISCARDED = "discarded", _("Discarded")
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="provisioning_runs", verbose_name=_("school")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    mis = models.CharField(_("MIS"), max_length=50, blank=True)
+    client_version = models.CharField(_("client version"), max_length=50, blank=True)
+    extracted_at = models.DateTimeField(_("extracted at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    source = models.CharField(_("sent by"), max_length=20, default="api")
+    # The snapshot as received (zlib-compressed JSON). Dropped once the run is finished:
+    # it holds raw UPNs, which the portal keeps no longer than it needs them.
+    snapshot = models.BinaryField(null=True, editable=False)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("record errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    accounts = models.JSONField(_("usernames"), default=dict, blank=True)
+    # For people, not the API: the name on each rejected record ("learners[3]" -> "Siân Jones").
+    record_names = models.JSONField(default=dict, blank=True, editable=False)
+    failure_reason = models.TextField(_("why it failed or was held"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied or discarded by"),
+    )
+    decided_at = models.DateTimeField(_("applied or discarded at"), null=True, blank=True)
+    upns_removed_at = models.DateTimeField(_("UPNs removed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("provisioning run")
+        verbose_name_plural = _("provisioning runs")
+        indexes = [
+            models.Index(fields=["school", "-received_at"]),
+            models.Index(fields=["school", "status", "-finished_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.school.dfes_number} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            self.Status.SUCCEEDED,
+            self.Status.FAILED,
+            self.Status.DISCARDED,
+        }
+
+
+class MisLearner(models.Model):
+    """A learner as the school's latest applied snapshot holds them (leavers included)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="mis_learners")
+    upn_hash = models.CharField(max_length=64)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mis_learner_records",
+    )
+    forename = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    year_group = models.CharField(max_length=2)
+    admission_date = models.DateField(null=True, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    # Left because a snapshot no longer held them (leaving_date is then that snapshot's date).
+    absent = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("MIS learner record")
+        verbose_name_plural = _("MIS learner records")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "upn_hash"], name="mislearner_unique_upn")
+        ]
+        indexes = [models.Index(fields=["upn_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.forename} {self.surname} ({self.school_id})"
+
+
+class MisStaff(models.Model):
+    """A staff record as the school's latest applied snapshot holds it (leavers included)."""
+
+    class Role(models.TextChoices):
+        TEACHING = "teaching", _("Teaching")
+        SUPPORT = "support", _("Support")
+        GOVERNOR = "governor", _("Governor")
+        ITE_STUDENT = "ite_student", _("ITE student")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="mis_staff")
+    staff_code = models.CharField(max_length=10)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mis_staff_records",
+    )
+    title = models.CharField(max_length=100, blank=True)
+    forename = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    work_email = models.CharField(max_length=254, blank=True)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    is_headteacher = models.BooleanField(default=False)
+    start_date = models.DateField(null=True, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    absent = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("MIS staff record")
+        verbose_name_plural = _("MIS staff records")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "staff_code"], name="misstaff_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_code} {self.forename} {self.surname} ({self.school_id})"

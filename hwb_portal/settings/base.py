@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -102,7 +103,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Daily, in the small hours: learners whose admission date has come move in; accounts whose
+    # 12 months are up are deleted; raw UPNs past their retention are removed from runs.
+    "learner-admissions-due": {
+        "task": "provisioning.tasks.learner_admissions_settle",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    "accounts-deletion-due": {
+        "task": "provisioning.tasks.accounts_delete_due",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "run-upns-expired": {
+        "task": "provisioning.tasks.run_upns_remove_expired",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- Sign-in and passwords ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -157,6 +173,20 @@ HWB_EMAIL_DOMAIN = env("HWB_EMAIL_DOMAIN", default="hwbcymru.net")
 HWB_UPN_HASH_KEY = env("HWB_UPN_HASH_KEY", default="")
 HWB_DFES_LOOKUP_RATE = env("HWB_DFES_LOOKUP_RATE", default="60/min")
 HWB_PAGE_SIZE = env.int("HWB_PAGE_SIZE", default=25)
+
+# --- Provisioning ---------------------------------------------------------------------------
+# Snapshots bigger than this are refused with 413 (the largest secondary is under 2 MB).
+HWB_SNAPSHOT_MAX_BYTES = env.int("HWB_SNAPSHOT_MAX_BYTES", default=25 * 1024 * 1024)
+# A snapshot in which more than this share of a school's current learners (or staff) disappear
+# without a leaving date, and at least HWB_HOLD_MIN_PEOPLE of them, is held for the Hwb team.
+HWB_HOLD_DISAPPEAR_SHARE = env.float("HWB_HOLD_DISAPPEAR_SHARE", default=0.10)
+HWB_HOLD_MIN_PEOPLE = env.int("HWB_HOLD_MIN_PEOPLE", default=5)
+# Raw UPNs in a run's result (usernames list, record errors) are removed after this many days.
+HWB_RUN_UPN_RETENTION_DAYS = env.int("HWB_RUN_UPN_RETENTION_DAYS", default=30)
+# The daily deletion of accounts whose 12 months are up works in batches of this size.
+HWB_DELETION_BATCH_SIZE = env.int("HWB_DELETION_BATCH_SIZE", default=500)
+# Where the Hwb team is told about held snapshots.
+HWB_TEAM_EMAIL = env("HWB_TEAM_EMAIL", default="hwb-team@hwb.gov.wales")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail:///{BASE_DIR / 'var' / 'mail'}")

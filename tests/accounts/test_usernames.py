@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import RetiredUsername, User
-from accounts.usernames import ascii_fold, username_base
+from accounts.usernames import ascii_fold, username_base, usernames_allocate
 from tests.factories import make_account
 
 
@@ -52,8 +52,8 @@ def test_a_clash_takes_the_smallest_free_number(db, school):
 
 
 def test_retired_usernames_are_never_given_again(db, school):
-    RetiredUsername.objects.create(username="bloggsj")
-    RetiredUsername.objects.create(username="bloggsj2")
+    RetiredUsername.objects.create(username="bloggsj", username_base="bloggsj")
+    RetiredUsername.objects.create(username="bloggsj2", username_base="bloggsj")
     assert make_account(school=school, first_name="Joe", last_name="Bloggs").username == (
         "bloggsj3"
     )
@@ -72,3 +72,19 @@ def test_usernames_compare_case_insensitively_at_sign_in(client, staff_member):
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(staff_member.pk)
+
+
+def test_a_name_ending_in_digits_never_looks_like_a_clash_number():
+    assert username_base(first_name="7", last_name="Smith") == "smith"
+    assert username_base(first_name="Ann", last_name="Henry8") == "henry8a"
+
+
+def test_many_people_with_one_name_get_consecutive_free_numbers(db, school):
+    make_account(school=school, first_name="Joe", last_name="Bloggs")
+    RetiredUsername.objects.create(username="bloggsj3", username_base="bloggsj")
+    assert usernames_allocate(["bloggsj", "bloggsj", "evansa", "bloggsj"]) == [
+        "bloggsj2",
+        "bloggsj4",
+        "evansa",
+        "bloggsj5",
+    ]
