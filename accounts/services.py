@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.identifiers import upn_hash, validate_upn
 from schools.models import LocalAuthority, School
 from schools.services import ImportReport, schools_import
 
-from .models import AuditEntry, SchoolRole, User
+from .models import AccountMove, AuditEntry, SchoolRole, User
 from .usernames import username_base, username_next_free
 
 
@@ -266,3 +267,69 @@ def schools_import_audited(
         for change in report.changes
     )
     return report
+
+
+@transaction.atomic
+def account_moves_record(
+    *,
+    moves: list[tuple[int, int | None, int, dict]],
+    reason: str,
+    actor: User | None,
+    ip_address: str | None = None,
+) -> list[AccountMove]:
+    """Move accounts to new schools: the one service every path that moves an account uses.
+
+    ``moves`` holds (account id, from school id, to school id, details). Each account keeps its
+    username, password and data, is reactivated if it was deactivated, and gets an AccountMove
+    record and an audit entry (who, from, to, why). One statement per destination school.
+    """
+    if reason not in AccountMove.Reason.values:
+        raise AccountError(_("Unknown reason for moving an account."))
+    if not moves:
+        return []
+    now = timezone.now()
+    by_destination: dict[int, list[int]] = {}
+    for account_id, _from, to_school, _details in moves:
+        by_destination.setdefault(to_school, []).append(account_id)
+    for to_school, account_ids in by_destination.items():
+        User.objects.filter(pk__in=account_ids).update(
+            school_id=to_school,
+            is_active=True,
+            deactivated_at=None,
+            deactivation_reason="",
+            deletion_due_at=None,
+        )
+    usernames = dict(
+        User.objects.filter(pk__in=[m[0] for m in moves]).values_list("pk", "username")
+    )
+    actor_username = actor.username if actor is not None else "provisioning"
+    records = AccountMove.objects.bulk_create(
+        AccountMove(
+            created_at=now,
+            account_id=account_id,
+            account_username=usernames[account_id],
+            from_school_id=from_school,
+            to_school_id=to_school,
+            reason=reason,
+            actor=actor,
+            actor_username=actor_username,
+            details=details,
+        )
+        for account_id, from_school, to_school, details in moves
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            created_at=now,
+            actor=actor,
+            actor_username=actor_username,
+            action="account.moved",
+            target_type=User._meta.label_lower,
+            target_id=str(account_id),
+            target_repr=usernames[account_id],
+            school_id=to_school,
+            ip_address=ip_address,
+            details={"from_school": from_school, "reason": reason, **details},
+        )
+        for account_id, from_school, to_school, details in moves
+    )
+    return records

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "hwb_portal",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "formtools",
     "axes",
     "schools",
@@ -117,6 +118,11 @@ CELERY_BEAT_SCHEDULE = {
     "run-upns-expired": {
         "task": "provisioning.tasks.run_upns_remove_expired",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
+    "emails-deliver-stragglers": {
+        "task": "accounts.tasks.emails_deliver_stragglers",
+        "schedule": crontab(minute="*/10"),
     },
 }
 
@@ -207,6 +213,19 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Provisioning Client API and the portal's small lookups.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Enums list their values; "* `held` - held" under each adds nothing.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    # The docs page's Swagger UI is served from our own static files (the CSP allows no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io; a token typed into the page is not kept in
+    # the browser's storage.
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "validatorUrl": None,
+        "persistAuthorization": False,
+    },
 }
 
 # --- Language -------------------------------------------------------------------------------

@@ -1,0 +1,739 @@
+"""Applying one school's snapshot, set-based: stage the records, then a few SQL statements.
+
+Records are staged in temporary tables (``COPY`` on PostgreSQL), compared with the school's MIS
+tables in SQL, and every change (records, accounts, moves, audit entries) is one statement per
+kind of change, not one per person. It runs inside the caller's transaction; the rules it follows
+are in ``policy.py``.
+"""
+
+import io
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import AccountMove, AuditEntry, SchoolRole, User
+from accounts.services import account_moves_record, audit_record, school_role_grant
+from accounts.usernames import usernames_allocate
+from schools.models import School
+
+from . import policy
+from .models import MisLearner, MisStaff, ProvisioningRun
+from .snapshots import CheckedRecords
+
+ACTOR = "provisioning"
+LEARNER_COLUMNS = (
+    "upn_hash",
+    "forename",
+    "surname",
+    "preferred_forename",
+    "date_of_birth",
+    "year_group",
+    "admission_date",
+    "leaving_date",
+    "username_base",
+)
+STAFF_COLUMNS = (
+    "staff_code",
+    "title",
+    "forename",
+    "surname",
+    "date_of_birth",
+    "work_email",
+    "role",
+    "is_headteacher",
+    "start_date",
+    "leaving_date",
+    "username_base",
+)
+STAGING_TABLES = ("stage_learner", "stage_staff", "stage_kept", "new_account")
+_STAFF_KIND = {
+    "teaching": User.Kind.STAFF,
+    "support": User.Kind.STAFF,
+    "governor": User.Kind.GOVERNOR,
+    "ite_student": User.Kind.ITE_STUDENT,
+}
+
+
+@dataclass
+class Outcome:
+    counts: dict = field(default_factory=dict)
+    accounts: dict = field(default_factory=dict)
+    held_reason: str = ""
+    # Other schools whose learners are now also on roll here: {school id: count}.
+    new_roll_conflicts: dict[int, int] = field(default_factory=dict)
+    moves: int = 0
+
+
+class SnapshotApplication:
+    """One snapshot applied to one school. Use ``apply()`` inside a transaction."""
+
+    def __init__(
+        self,
+        *,
+        run: ProvisioningRun,
+        school: School,
+        learners: CheckedRecords,
+        staff: CheckedRecords,
+        today: date,
+        check_hold: bool,
+    ):
+        self.run = run
+        self.school = school
+        self.learners = learners
+        self.staff = staff
+        self.today = today
+        self.left_on = timezone.localdate(run.extracted_at)
+        self.check_hold = check_hold
+        self.now = timezone.now()
+        self.pg = connection.vendor == "postgresql"
+        self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
+        self.details = json.dumps({"run": run.pk})
+
+    # --- the whole application ----------------------------------------------------------------
+
+    def apply(self) -> Outcome:
+        outcome = Outcome()
+        with connection.cursor() as cursor:
+            self.cursor = cursor
+            try:
+                self._stage()
+                if self.check_hold:
+                    outcome.held_reason = self._hold_reason()
+                    if outcome.held_reason:
+                        return outcome
+                self._classify("learner")
+                self._classify("staff")
+                self._write_records("learner")
+                self._write_records("staff")
+                learners_absent = self._mark_absent("learner")
+                staff_absent = self._mark_absent("staff")
+                self._link_existing_learner_accounts()
+                self._create_accounts("learner")
+                self._create_accounts("staff")
+                outcome.new_roll_conflicts = self._new_roll_conflicts()
+                outcome.moves = self._move_learners()
+                self._update_names()
+                self._restore_accounts()
+                self._deactivate_leavers()
+                self._follow_headteacher()
+                outcome.counts = {
+                    "learners": self._counts("learner", learners_absent),
+                    "staff": self._counts("staff", staff_absent),
+                }
+                outcome.accounts = self._usernames()
+                # Conflicts that the moves resolved are not conflicts.
+                outcome.new_roll_conflicts = self._still_on_roll_elsewhere(
+                    outcome.new_roll_conflicts
+                )
+            finally:
+                self._drop_staging()
+        return outcome
+
+    def _drop_staging(self) -> None:
+        # Dropped at the end too: a caller's outer transaction (a test, a dry run) may go on.
+        for table in STAGING_TABLES:
+            self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def _sql(self, sql: str, params=()):
+        self.cursor.execute(sql, params)
+        return self.cursor
+
+    # --- staging ------------------------------------------------------------------------------
+
+    def _stage(self) -> None:
+        temp = "CREATE TEMP TABLE {} ({}){}"
+        on_commit = " ON COMMIT DROP" if self.pg else ""
+        self._drop_staging()
+        self._sql(
+            temp.format(
+                "stage_learner",
+                "upn_hash varchar(64) PRIMARY KEY, forename varchar(100), surname varchar(100),"
+                " preferred_forename varchar(100), date_of_birth date, year_group varchar(2),"
+                " admission_date date, leaving_date date, username_base varchar(64),"
+                " cls varchar(10) DEFAULT 'new', record_id bigint",
+                on_commit,
+            )
+        )
+        self._sql(
+            temp.format(
+                "stage_staff",
+                "staff_code varchar(10) PRIMARY KEY, title varchar(100), forename varchar(100),"
+                " surname varchar(100), date_of_birth date, work_email varchar(254),"
+                " role varchar(12), is_headteacher boolean, start_date date, leaving_date date,"
+                " username_base varchar(64), cls varchar(10) DEFAULT 'new', record_id bigint",
+                on_commit,
+            )
+        )
+        # Keys of rejected records: they stay as they were, so they must not look absent.
+        self._sql(temp.format("stage_kept", "kind varchar(7), record_key varchar(64)", on_commit))
+        self._sql(
+            temp.format(
+                "new_account",
+                "record_id bigint, username varchar(64), username_base varchar(64),"
+                " first_name varchar(100), last_name varchar(100), kind varchar(20),"
+                " upn_hash varchar(64)",
+                on_commit,
+            )
+        )
+        self._load("stage_learner", LEARNER_COLUMNS, self.learners.rows)
+        self._load("stage_staff", STAFF_COLUMNS, self.staff.rows)
+        kept = [("learner", key) for key in self.learners.rejected_keys] + [
+            ("staff", key) for key in self.staff.rejected_keys
+        ]
+        self._load("stage_kept", ("kind", "record_key"), kept)
+        if self.pg:
+            self._sql("ANALYZE stage_learner; ANALYZE stage_staff")
+
+    def _load(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.pg:
+            buffer = io.StringIO("".join(map(_copy_line, rows)))
+            self.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            self.cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+
+    # --- protection against a bad sync ----------------------------------------------------------
+
+    def _hold_reason(self) -> str:
+        if not self.learners.received and not self.staff.received:
+            return policy.empty_snapshot_reason()
+        for kind, table, key, label in (
+            ("learner", "provisioning_mislearner", "upn_hash", "learners"),
+            ("staff", "provisioning_misstaff", "staff_code", "staff"),
+        ):
+            current, disappearing = self._sql(
+                f"""
+                SELECT COUNT(*),
+                       COALESCE(SUM(CASE WHEN s.{key} IS NULL AND k.record_key IS NULL
+                                    THEN 1 ELSE 0 END), 0)
+                FROM {table} m
+                LEFT JOIN stage_{kind} s ON s.{key} = m.{key}
+                LEFT JOIN stage_kept k ON k.kind = %s AND k.record_key = m.{key}
+                WHERE m.school_id = %s AND m.leaving_date IS NULL
+                """,  # noqa: S608
+                [kind, self.school.pk],
+            ).fetchone()
+            reason = policy.hold_reason(kind=label, current=current, disappearing=disappearing)
+            if reason:
+                return reason
+        return ""
+
+    # --- the MIS records ----------------------------------------------------------------------
+
+    def _compared(self, kind: str) -> tuple[str, str, tuple[str, ...]]:
+        if kind == "learner":
+            return "provisioning_mislearner", "upn_hash", LEARNER_COLUMNS[1:8]
+        return "provisioning_misstaff", "staff_code", STAFF_COLUMNS[1:10]
+
+    def _classify(self, kind: str) -> None:
+        """Mark each staged record new, same, changed, restored (back on roll) or leaving."""
+        table, key, columns = self._compared(kind)
+        target = f"stage_{kind}"
+        differs = " OR ".join(f"{target}.{c} {self.distinct} m.{c}" for c in columns)
+        self._sql(
+            f"""
+            UPDATE {target} SET record_id = m.id, cls = CASE
+                WHEN {target}.leaving_date IS NOT NULL AND (m.leaving_date IS NULL OR m.absent)
+                    THEN 'leaving'
+                WHEN {target}.leaving_date IS NULL AND m.leaving_date IS NOT NULL
+                    THEN 'restored'
+                WHEN m.absent OR {differs} THEN 'changed'
+                ELSE 'same' END
+            FROM {table} m
+            WHERE m.school_id = %s AND m.{key} = {target}.{key}
+            """,  # noqa: S608
+            [self.school.pk],
+        )
+
+    def _write_records(self, kind: str) -> None:
+        table, key, columns = self._compared(kind)
+        names = ", ".join(columns)
+        self._sql(
+            f"""
+            INSERT INTO {table} (school_id, {key}, {names}, absent, updated_at)
+            SELECT %s, {key}, {names}, %s, %s FROM stage_{kind} WHERE cls = 'new'
+            """,  # noqa: S608
+            [self.school.pk, False, self.now],
+        )
+        assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        self._sql(
+            f"""
+            UPDATE {table} SET {assignments}, absent = %s, updated_at = %s
+            FROM stage_{kind} s
+            WHERE {table}.id = s.record_id AND s.cls NOT IN ('new', 'same')
+            """,  # noqa: S608
+            [False, self.now],
+        )
+
+    def _mark_absent(self, kind: str) -> int:
+        """A person held before and absent now left on the snapshot's date."""
+        table, key, _columns = self._compared(kind)
+        return self._sql(
+            f"""
+            UPDATE {table} SET leaving_date = %s, absent = %s, updated_at = %s
+            WHERE school_id = %s AND leaving_date IS NULL
+              AND NOT EXISTS (SELECT 1 FROM stage_{kind} s WHERE s.{key} = {table}.{key})
+              AND NOT EXISTS (SELECT 1 FROM stage_kept k
+                              WHERE k.kind = %s AND k.record_key = {table}.{key})
+            """,  # noqa: S608
+            [self.left_on, True, self.now, self.school.pk, kind],
+        ).rowcount
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    def _link_existing_learner_accounts(self) -> None:
+        """One account per UPN across Wales: a record finds the learner's account wherever."""
+        self._sql(
+            """
+            UPDATE provisioning_mislearner SET account_id = u.id
+            FROM accounts_user u
+            WHERE provisioning_mislearner.school_id = %s
+              AND provisioning_mislearner.account_id IS NULL
+              AND u.upn_hash = provisioning_mislearner.upn_hash
+            """,
+            [self.school.pk],
+        )
+
+    def _create_accounts(self, kind: str) -> None:
+        """Accounts for people on roll (or admitted for a later date) who have none yet."""
+        if kind == "learner":
+            rows = self._sql(
+                """
+                SELECT m.id, m.forename, m.surname, s.username_base, %s, m.upn_hash
+                FROM provisioning_mislearner m JOIN stage_learner s ON s.upn_hash = m.upn_hash
+                WHERE m.school_id = %s AND m.account_id IS NULL AND m.leaving_date IS NULL
+                ORDER BY m.id
+                """,
+                [User.Kind.LEARNER, self.school.pk],
+            ).fetchall()
+        else:
+            rows = [
+                (record_id, forename, surname, base, _STAFF_KIND[role], None)
+                for record_id, forename, surname, base, role in self._sql(
+                    """
+                    SELECT m.id, m.forename, m.surname, s.username_base, m.role
+                    FROM provisioning_misstaff m JOIN stage_staff s ON s.staff_code = m.staff_code
+                    WHERE m.school_id = %s AND m.account_id IS NULL AND m.leaving_date IS NULL
+                    ORDER BY m.id
+                    """,
+                    [self.school.pk],
+                ).fetchall()
+            ]
+        if not rows:
+            return
+        if self.pg:
+            # Usernames are Wales-wide: runs of different schools choose them one at a time.
+            self._sql("SELECT pg_advisory_xact_lock(%s)", [USERNAME_LOCK])
+        usernames = usernames_allocate([row[3] for row in rows])
+        self._sql("DELETE FROM new_account")
+        self._load(
+            "new_account",
+            (
+                "record_id",
+                "username",
+                "username_base",
+                "first_name",
+                "last_name",
+                "kind",
+                "upn_hash",
+            ),
+            [
+                (record_id, username, base, forename, surname, account_kind, upn_hash)
+                for (record_id, forename, surname, base, account_kind, upn_hash), username in zip(
+                    rows, usernames, strict=True
+                )
+            ],
+        )
+        unusable = "!" + secrets.token_urlsafe(30)  # no password until one is issued
+        domain = "@" + settings.HWB_EMAIL_DOMAIN
+        concat = "n.username || %s"
+        self._sql(
+            f"""
+            INSERT INTO accounts_user (password, last_login, is_superuser, username, username_base,
+                email, first_name, last_name, kind, school_id, local_authority_id, upn_hash,
+                is_active, is_staff, must_change_password, preferred_language, date_joined,
+                deactivated_at, deactivation_reason, deletion_due_at)
+            SELECT %s, NULL, %s, n.username, n.username_base, {concat}, n.first_name, n.last_name,
+                n.kind, %s, NULL, n.upn_hash, %s, %s, %s, '', %s, NULL, '', NULL
+            FROM new_account n
+            """,  # noqa: S608
+            [unusable, False, domain, self.school.pk, True, False, False, self.now],
+        )
+        table = "provisioning_mislearner" if kind == "learner" else "provisioning_misstaff"
+        self._sql(
+            f"""
+            UPDATE {table} SET account_id = u.id
+            FROM new_account n JOIN accounts_user u ON u.username = n.username
+            WHERE {table}.id = n.record_id
+            """,  # noqa: S608
+        )
+        self._audit_from(
+            "SELECT u.id, u.username FROM new_account n "
+            "JOIN accounts_user u ON u.username = n.username",
+            action="account.created",
+        )
+
+    def _audit_from(self, select: str, *, action: str, params=(), school_id=None) -> None:
+        """One audit entry per (id, username) row the SELECT gives, in one statement."""
+        cast = "CAST(q.id AS varchar(64))" if self.pg else "CAST(q.id AS TEXT)"
+        details = "CAST(%s AS jsonb)" if self.pg else "%s"
+        self._sql(
+            f"""
+            INSERT INTO accounts_auditentry (created_at, actor_id, actor_username, action,
+                target_type, target_id, target_repr, school_id, ip_address, details)
+            SELECT %s, NULL, %s, %s, %s, {cast}, q.username, %s, NULL, {details}
+            FROM ({select}) q
+            """,  # noqa: S608
+            [
+                self.now,
+                ACTOR,
+                action,
+                User._meta.label_lower,
+                school_id or self.school.pk,
+                self.details,
+                *params,
+            ],
+        )
+
+    # --- learners moving between schools --------------------------------------------------------
+
+    def _new_roll_conflicts(self) -> dict[int, int]:
+        """Learners newly on roll here whose account's school still has them on roll."""
+        rows = self._sql(
+            """
+            SELECT u.school_id, COUNT(*)
+            FROM stage_learner s
+            JOIN provisioning_mislearner m ON m.school_id = %s AND m.upn_hash = s.upn_hash
+            JOIN accounts_user u ON u.id = m.account_id
+            WHERE s.cls IN ('new', 'restored') AND m.leaving_date IS NULL
+              AND u.school_id <> %s
+              AND EXISTS (SELECT 1 FROM provisioning_mislearner h
+                          WHERE h.account_id = u.id AND h.school_id = u.school_id
+                            AND h.leaving_date IS NULL)
+            GROUP BY u.school_id
+            """,
+            [self.school.pk, self.school.pk],
+        ).fetchall()
+        return dict(rows)
+
+    def _still_on_roll_elsewhere(self, conflicts: dict[int, int]) -> dict[int, int]:
+        if not conflicts:
+            return {}
+        return self._new_roll_conflicts()
+
+    def _move_learners(self) -> int:
+        """Rule 3 for every learner this run touches, here or at their old school."""
+        self.moved_in = learner_moves_settle(
+            today=self.today,
+            scope_school=self.school,
+            run=self.run,
+            cursor=self.cursor,
+        )
+        return len(self.moved_in)
+
+    # --- account state that follows the records ---------------------------------------------------
+
+    def _update_names(self) -> None:
+        for table in ("provisioning_mislearner", "provisioning_misstaff"):
+            self._sql(
+                f"""
+                UPDATE accounts_user SET first_name = m.forename, last_name = m.surname
+                FROM {table} m
+                WHERE m.account_id = accounts_user.id AND m.school_id = %s
+                  AND accounts_user.school_id = %s AND m.leaving_date IS NULL
+                  AND (accounts_user.first_name <> m.forename
+                       OR accounts_user.last_name <> m.surname)
+                """,  # noqa: S608
+                [self.school.pk, self.school.pk],
+            )
+
+    def _restore_accounts(self) -> None:
+        """Rule 4: back on this school's roll, the same account is reactivated."""
+        for table in ("provisioning_mislearner", "provisioning_misstaff"):
+            restored = self._sql(
+                f"""
+                UPDATE accounts_user SET is_active = %s, deactivated_at = NULL,
+                    deactivation_reason = '', deletion_due_at = NULL
+                FROM {table} m
+                WHERE m.account_id = accounts_user.id AND m.school_id = %s
+                  AND accounts_user.school_id = %s AND m.leaving_date IS NULL
+                  AND NOT accounts_user.is_active AND accounts_user.deactivation_reason = %s
+                RETURNING accounts_user.id, accounts_user.username
+                """,  # noqa: S608
+                [True, self.school.pk, self.school.pk, User.DeactivationReason.LEFT],
+            ).fetchall()
+            self._audit_rows(restored, action="account.restored")
+
+    def _deactivate_leavers(self) -> None:
+        """Rule 2: deactivated by the first run on or after the leaving date."""
+        by_leaving_date = defaultdict(list)
+        for table in ("provisioning_mislearner", "provisioning_misstaff"):
+            for user_id, leaving in self._sql(
+                f"""
+                SELECT u.id, m.leaving_date FROM {table} m
+                JOIN accounts_user u ON u.id = m.account_id
+                WHERE m.school_id = %s AND u.school_id = %s AND u.is_active
+                  AND m.leaving_date <= %s
+                """,  # noqa: S608
+                [self.school.pk, self.school.pk, self.today],
+            ).fetchall():
+                if isinstance(leaving, str):  # SQLite
+                    leaving = date.fromisoformat(leaving)
+                by_leaving_date[leaving].append(user_id)
+        for leaving, user_ids in by_leaving_date.items():
+            User.objects.filter(pk__in=user_ids).update(
+                is_active=False,
+                deactivated_at=self.now,
+                deactivation_reason=User.DeactivationReason.LEFT,
+                deletion_due_at=policy.deletion_due(leaving),
+            )
+            rows = User.objects.filter(pk__in=user_ids).values_list("pk", "username")
+            self._audit_rows(list(rows), action="account.deactivated", extra={"left": str(leaving)})
+
+    def _audit_rows(self, rows, *, action: str, extra: dict | None = None) -> None:
+        if not rows:
+            return
+        details = {"run": self.run.pk, **(extra or {})}
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                created_at=self.now,
+                actor_username=ACTOR,
+                action=action,
+                target_type=User._meta.label_lower,
+                target_id=str(pk),
+                target_repr=username,
+                school=self.school,
+                details=details,
+            )
+            for pk, username in rows
+        )
+
+    def _follow_headteacher(self) -> None:
+        """The headteacher is the account of the current staff record marked as such."""
+        heads = list(
+            MisStaff.objects.filter(
+                school=self.school,
+                is_headteacher=True,
+                leaving_date__isnull=True,
+                account__school=self.school,
+                account__is_active=True,
+            ).values_list("account_id", flat=True)
+        )
+        current = SchoolRole.objects.filter(
+            school=self.school, role=SchoolRole.Role.HEADTEACHER
+        ).first()
+        if len(heads) == 1:
+            if current is None or current.user_id != heads[0]:
+                school_role_grant(
+                    actor=None,
+                    user=User.objects.get(pk=heads[0]),
+                    school=self.school,
+                    role=SchoolRole.Role.HEADTEACHER,
+                )
+        elif not heads and current is not None and self.staff.received:
+            audit_record(
+                actor=None,
+                action="school_role.revoked",
+                target=current.user,
+                school=self.school,
+                details={"role": SchoolRole.Role.HEADTEACHER, "run": self.run.pk},
+            )
+            current.delete()
+
+    # --- what the run reports -------------------------------------------------------------------
+
+    def _counts(self, kind: str, absent: int) -> dict:
+        table, key, _columns = self._compared(kind)
+        if kind == "learner":
+            moved = list(self.moved_in) or [0]
+            marks = ", ".join(["%s"] * len(moved))
+            category = f"""CASE
+                WHEN m.account_id IN ({marks}) THEN 'moved_in'
+                WHEN m.leaving_date IS NULL
+                     AND (m.admission_date IS NULL OR m.admission_date <= %s)
+                     AND u.school_id <> %s THEN 'awaiting_leaver'
+                WHEN s.cls = 'new' THEN 'created'
+                WHEN s.cls = 'leaving' THEN 'left'
+                WHEN s.cls IN ('changed', 'restored') THEN 'updated'
+                ELSE 'unchanged' END"""
+            params = [*moved, self.today, self.school.pk]
+            counts = dict.fromkeys(
+                ("created", "updated", "unchanged", "left", "moved_in", "awaiting_leaver"), 0
+            )
+            checked = self.learners
+        else:
+            category = """CASE WHEN s.cls = 'new' THEN 'created'
+                WHEN s.cls = 'leaving' THEN 'left'
+                WHEN s.cls IN ('changed', 'restored') THEN 'updated'
+                ELSE 'unchanged' END"""
+            params = []
+            counts = dict.fromkeys(("created", "updated", "unchanged", "left"), 0)
+            checked = self.staff
+        for name, number in self._sql(
+            f"""
+            SELECT category, COUNT(*) FROM (
+                SELECT {category} AS category
+                FROM stage_{kind} s
+                JOIN {table} m ON m.school_id = %s AND m.{key} = s.{key}
+                LEFT JOIN accounts_user u ON u.id = m.account_id
+            ) q GROUP BY category
+            """,  # noqa: S608
+            [*params, self.school.pk],
+        ).fetchall():
+            counts[name] = number
+        counts["left"] += absent
+        counts["rejected"] = checked.received - len(checked.rows)
+        return {"received": checked.received, **counts}
+
+    def _usernames(self) -> dict:
+        learner_names = dict(
+            self._sql(
+                """
+                SELECT m.upn_hash, u.username FROM stage_learner s
+                JOIN provisioning_mislearner m ON m.school_id = %s AND m.upn_hash = s.upn_hash
+                JOIN accounts_user u ON u.id = m.account_id
+                """,
+                [self.school.pk],
+            ).fetchall()
+        )
+        staff_names = dict(
+            self._sql(
+                """
+                SELECT m.staff_code, u.username FROM stage_staff s
+                JOIN provisioning_misstaff m ON m.school_id = %s AND m.staff_code = s.staff_code
+                JOIN accounts_user u ON u.id = m.account_id
+                """,
+                [self.school.pk],
+            ).fetchall()
+        )
+        return {
+            "learners": {
+                upn: learner_names.get(row[0])
+                for upn, row in zip(self.learners.keys, self.learners.rows, strict=True)
+            },
+            "staff": {code: staff_names.get(code) for code in self.staff.keys},
+        }
+
+
+# Any fixed number: the advisory lock that makes choosing usernames one-at-a-time across runs.
+USERNAME_LOCK = 4_801_200
+
+
+def learner_moves_settle(
+    *, today: date, scope_school: School | None, run: ProvisioningRun | None, cursor=None
+) -> list[int]:
+    """Move every learner whose account may move (rule 3) and return the ids moved into
+    ``scope_school`` (or all moved ids when there is no scope: the daily job).
+
+    With a school, only learners on roll there or with their account there are looked at.
+    """
+    own_cursor = cursor is None
+    cursor = cursor or connection.cursor()
+    try:
+        scope = ""
+        params: list = [today]
+        if scope_school is not None:
+            scope = "AND (m.school_id = %s OR u.school_id = %s)"
+            params += [scope_school.pk, scope_school.pk]
+        cursor.execute(
+            f"""
+            SELECT m.account_id, m.school_id, u.school_id
+            FROM provisioning_mislearner m
+            JOIN accounts_user u ON u.id = m.account_id
+            WHERE m.leaving_date IS NULL
+              AND (m.admission_date IS NULL OR m.admission_date <= %s)
+              AND u.kind = 'learner' AND u.deactivation_reason IN ('', 'left')
+              AND (u.school_id IS NULL OR u.school_id <> m.school_id)
+              {scope}
+              AND NOT EXISTS (SELECT 1 FROM provisioning_mislearner h
+                              WHERE h.account_id = u.id AND h.school_id = u.school_id
+                                AND h.leaving_date IS NULL)
+            """,  # noqa: S608
+            params,
+        )
+        claims: dict[int, tuple[int | None, list[int]]] = {}
+        for account_id, to_school, from_school in cursor.fetchall():
+            claims.setdefault(account_id, (from_school, []))[1].append(to_school)
+    finally:
+        if own_cursor:
+            cursor.close()
+    moves: dict[int, tuple[int | None, int]] = {}
+    for account_id, (from_school, destinations) in claims.items():
+        destination = policy.move_destination(
+            old_school_on_roll=False, on_roll_elsewhere=destinations
+        )
+        if destination is not None:
+            moves[account_id] = (from_school, destination)
+    if not moves:
+        return []
+    _moves_record(moves, run=run)
+    if scope_school is None:
+        return list(moves)
+    return [pk for pk, (_from, to) in moves.items() if to == scope_school.pk]
+
+
+def _moves_record(moves: dict[int, tuple[int | None, int]], *, run: ProvisioningRun | None) -> None:
+    """Move the accounts, and write an AccountMove and an audit entry for each."""
+    schools = {s for pair in moves.values() for s in pair if s is not None}
+    latest = {}
+    for school_id, run_id in (
+        ProvisioningRun.objects.filter(
+            school_id__in=schools, status=ProvisioningRun.Status.SUCCEEDED, dry_run=False
+        )
+        .values_list("school_id")
+        .annotate(latest=Max("id"))
+    ):
+        latest[school_id] = run_id
+    if run is not None:
+        latest[run.school_id] = run.pk
+    account_moves_record(
+        moves=[
+            (
+                account_id,
+                from_school,
+                to_school,
+                {
+                    "runs": {"from": latest.get(from_school), "to": latest.get(to_school)},
+                    "why": "leaver at the old school, on roll at the new one",
+                },
+            )
+            for account_id, (from_school, to_school) in moves.items()
+        ],
+        reason=AccountMove.Reason.LEARNER_MIS,
+        actor=None,
+    )
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        if "\\" in value:
+            return value.replace("\\", "\\\\")
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(map(_copy_value, row)) + "\n"
+
+
+__all__ = ["MisLearner", "Outcome", "SnapshotApplication", "learner_moves_settle"]

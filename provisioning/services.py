@@ -1,0 +1,440 @@
+"""Writes of provisioning: receiving snapshots, applying runs, the Hwb team's decisions on held
+runs, and the daily jobs (admissions that arrive, deletion after 12 months, UPN retention)."""
+
+import json
+import logging
+import zlib
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEntry, RetiredUsername, SchoolRole, User
+from accounts.selectors import interface_language
+from accounts.services import audit_record
+from schools.models import School
+
+from .applying import SnapshotApplication, learner_moves_settle
+from .models import ProvisioningRun
+from .snapshots import learners_check, snapshot_check_envelope, staff_check
+
+logger = logging.getLogger(__name__)
+Status = ProvisioningRun.Status
+
+
+class ProvisioningError(Exception):
+    """A provisioning rule said no; the message is for the person (or client) who asked."""
+
+
+class StaleSnapshot(ProvisioningError):
+    """The snapshot is older than the school's last applied one (HTTP 409)."""
+
+
+# --- Receiving ------------------------------------------------------------------------------------
+
+
+def _last_applied_extract(school: School) -> datetime | None:
+    return (
+        ProvisioningRun.objects.filter(school=school, status=Status.SUCCEEDED, dry_run=False)
+        .order_by("-extracted_at")
+        .values_list("extracted_at", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def run_receive(
+    *,
+    school: School,
+    snapshot: dict,
+    dry_run: bool = False,
+    source: str = "api",
+    actor: User | None = None,
+    enqueue: bool = True,
+) -> ProvisioningRun:
+    """Store a snapshot as a queued run and hand it to a worker once committed.
+
+    Raises EnvelopeError for a malformed snapshot and StaleSnapshot for one older than the
+    school's last applied snapshot. Records are checked when the run is applied.
+    """
+    snapshot = snapshot_check_envelope(snapshot)
+    if snapshot["school"] != school.dfes_number:
+        raise ProvisioningError(_("This snapshot is for another school."))
+    extracted_at = snapshot["extracted_at"]
+    # One run of a school at a time decides the order: lock the school row.
+    School.objects.select_for_update().get(pk=school.pk)
+    last = _last_applied_extract(school)
+    if last is not None and extracted_at < last:
+        raise StaleSnapshot(
+            _(
+                "This snapshot was extracted at %(extracted)s, before the last applied one "
+                "(%(last)s). Send a new snapshot."
+            )
+            % {"extracted": extracted_at.isoformat(), "last": last.isoformat()}
+        )
+    body = json.dumps(
+        {"learners": snapshot["learners"], "staff": snapshot["staff"]},
+        separators=(",", ":"),
+    ).encode()
+    run = ProvisioningRun.objects.create(
+        school=school,
+        dry_run=dry_run,
+        mis=snapshot.get("mis") or "",
+        client_version=snapshot.get("client_version") or "",
+        extracted_at=extracted_at,
+        source=source,
+        snapshot=zlib.compress(body, 1),
+    )
+    if enqueue:
+        from .tasks import run_apply
+
+        transaction.on_commit(lambda: run_apply.delay(run.pk))
+    return run
+
+
+def snapshot_import(
+    *,
+    school: School,
+    snapshot: dict,
+    actor: User | None = None,
+    source: str = "import",
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ProvisioningRun:
+    """Receive a snapshot and apply it now, in this process (the import command, benchmarks)."""
+    run = run_receive(
+        school=school,
+        snapshot=snapshot,
+        dry_run=dry_run,
+        source=source,
+        actor=actor,
+        enqueue=False,
+    )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="provisioning.snapshot_imported",
+            target=run,
+            school=school,
+            details={"dry_run": dry_run},
+        )
+    return snapshot_run_apply(run_id=run.pk, progress=progress)
+
+
+# --- Applying -------------------------------------------------------------------------------------
+
+
+class _DryRunDone(Exception):
+    """Raised to roll a dry run back once its outcome is known."""
+
+
+def snapshot_run_apply(
+    *, run_id: int, progress: Callable[[int, int], None] | None = None
+) -> ProvisioningRun:
+    """Apply a queued run in one transaction: all its accepted records, or nothing.
+
+    Safe to call twice (a redelivered task): a finished or held run is left as it is. A
+    transient database error (lost connection, deadlock) is raised for the task to retry;
+    any other error marks the run failed, with nothing applied.
+    """
+    with transaction.atomic():
+        run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in {Status.QUEUED, Status.RUNNING}:
+            return run
+        run.status = Status.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    try:
+        return _apply(run_id, progress)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        logger.exception("provisioning run %s failed", run_id)
+        return _run_fail(run_id, exc)
+
+
+def _run_fail(run_id: int, exc: Exception) -> ProvisioningRun:
+    with transaction.atomic():
+        run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
+        if run.status in {Status.QUEUED, Status.RUNNING}:
+            run.status = Status.FAILED
+            run.finished_at = timezone.now()
+            run.snapshot = None
+            if isinstance(exc, ProvisioningError):
+                run.failure_reason = str(exc)
+            elif isinstance(exc, DatabaseError):
+                run.failure_reason = _(
+                    "The database refused the snapshot (%(error)s); nothing was applied."
+                ) % {"error": type(exc).__name__}
+            else:
+                run.failure_reason = _(
+                    "The portal could not apply the snapshot (%(error)s); nothing was applied."
+                ) % {"error": type(exc).__name__}
+            run.save(update_fields=["status", "finished_at", "snapshot", "failure_reason"])
+    return run
+
+
+def _apply(run_id: int, progress) -> ProvisioningRun:
+    with transaction.atomic():
+        run = ProvisioningRun.objects.select_related("school").select_for_update().get(pk=run_id)
+        if run.status != Status.RUNNING:
+            return run
+        school = School.objects.select_for_update().get(pk=run.school_id)
+        last = _last_applied_extract(school)
+        if last is not None and run.extracted_at < last:
+            raise StaleSnapshot(
+                _("A newer snapshot of this school was applied first; this one was not applied.")
+            )
+        snapshot = json.loads(zlib.decompress(run.snapshot))
+        today = timezone.localdate()
+        total = len(snapshot["learners"]) + len(snapshot["staff"])
+        if progress:
+            progress(0, total)
+        learners = learners_check(snapshot["learners"], today=today)
+        if progress:
+            progress(len(snapshot["learners"]), total)
+        staff = staff_check(snapshot["staff"])
+        if progress:
+            progress(total, total)
+        application = SnapshotApplication(
+            run=run,
+            school=school,
+            learners=learners,
+            staff=staff,
+            today=today,
+            check_hold=run.decided_at is None,
+        )
+        run.errors = learners.errors + staff.errors
+        run.warnings = learners.warnings + staff.warnings
+        run.record_names = {**learners.names, **staff.names}
+        if run.dry_run:
+            try:
+                with transaction.atomic():
+                    outcome = application.apply()
+                    raise _DryRunDone
+            except _DryRunDone:
+                pass
+        else:
+            outcome = application.apply()
+        now = timezone.now()
+        if outcome.held_reason and not run.dry_run:
+            run.status = Status.HELD
+            run.failure_reason = outcome.held_reason
+            run.save(
+                update_fields=["status", "failure_reason", "errors", "warnings", "record_names"]
+            )
+            audit_record(
+                actor=None,
+                action="provisioning.run_held",
+                target=run,
+                school=school,
+                details={"reason": outcome.held_reason},
+            )
+            _tell_about_held_run(run, outcome.held_reason)
+            return run
+        run.status = Status.SUCCEEDED
+        run.finished_at = now
+        run.snapshot = None
+        run.counts = outcome.counts
+        run.accounts = outcome.accounts
+        run.failure_reason = outcome.held_reason  # a dry run says it would have been held
+        run.save()
+        if not run.dry_run:
+            audit_record(
+                actor=None,
+                action="provisioning.run_applied",
+                target=run,
+                school=school,
+                details={"counts": outcome.counts},
+            )
+            _tell_about_roll_conflicts(school, outcome.new_roll_conflicts)
+        return run
+
+
+# --- The Hwb team's decisions on held runs -----------------------------------------------
+
+
+@transaction.atomic
+def run_release(
+    *, run: ProvisioningRun, actor: User, ip_address: str | None = None
+) -> ProvisioningRun:
+    """Apply a held snapshot as it is (the hold check is skipped); a worker applies it."""
+    run = ProvisioningRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != Status.HELD:
+        raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
+    run.status = Status.QUEUED
+    run.decided_by = actor
+    run.decided_at = timezone.now()
+    run.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="provisioning.run_released",
+        target=run,
+        school=run.school,
+        ip_address=ip_address,
+    )
+    from .tasks import run_apply
+
+    transaction.on_commit(lambda: run_apply.delay(run.pk))
+    return run
+
+
+@transaction.atomic
+def run_discard(
+    *, run: ProvisioningRun, actor: User, ip_address: str | None = None
+) -> ProvisioningRun:
+    """Discard a held snapshot: nothing of it is applied, and its raw data is dropped."""
+    run = ProvisioningRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != Status.HELD:
+        raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
+    run.status = Status.DISCARDED
+    run.decided_by = actor
+    run.decided_at = run.finished_at = timezone.now()
+    run.snapshot = None
+    run.save(update_fields=["status", "decided_by", "decided_at", "finished_at", "snapshot"])
+    audit_record(
+        actor=actor,
+        action="provisioning.run_discarded",
+        target=run,
+        school=run.school,
+        ip_address=ip_address,
+    )
+    return run
+
+
+# --- Emails ---------------------------------------------------------------------------------------
+
+
+def _champions(school_ids) -> list[User]:
+    return list(
+        User.objects.filter(
+            school_roles__school_id__in=school_ids,
+            school_roles__role=SchoolRole.Role.DIGITAL_CHAMPION,
+            is_active=True,
+            school_id__in=school_ids,
+        )
+        .select_related("school")
+        .distinct()
+    )
+
+
+def _tell_about_held_run(run: ProvisioningRun, reason: str) -> None:
+    from accounts.emails import email_enqueue
+
+    context = {"school": run.school, "run": run, "reason": reason, "admin_url": ""}
+    for champion in _champions([run.school_id]):
+        email_enqueue(
+            to=champion.email,
+            template="provisioning_run_held",
+            context=context,
+            language=interface_language(champion) or "en",
+        )
+    email_enqueue(
+        to=settings.HWB_TEAM_EMAIL,
+        template="provisioning_run_held",
+        context=context,
+        language="en",
+    )
+
+
+def _tell_about_roll_conflicts(school: School, conflicts: dict[int, int]) -> None:
+    """Both schools' champions hear of learners on roll at both: nobody guesses."""
+    if not conflicts:
+        return
+    from accounts.emails import email_enqueue
+
+    schools = School.objects.in_bulk([school.pk, *conflicts])
+    champions = _champions([school.pk, *conflicts])
+    for other_id, count in conflicts.items():
+        for champion in champions:
+            if champion.school_id not in {school.pk, other_id}:
+                continue
+            other = schools[other_id] if champion.school_id == school.pk else school
+            email_enqueue(
+                to=champion.email,
+                template="learner_roll_conflict",
+                context={
+                    "school": champion.school,
+                    "other_school": other,
+                    "count": count,
+                    "page_url": "",
+                },
+                language=interface_language(champion) or "en",
+            )
+
+
+# --- Daily jobs -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def learner_admissions_settle(*, today: date | None = None) -> int:
+    """Move learners whose admission date has come (rule 3), for every school at once."""
+    moved = learner_moves_settle(today=today or timezone.localdate(), scope_school=None, run=None)
+    return len(moved)
+
+
+def accounts_delete_due(*, now: datetime | None = None) -> int:
+    """Delete deactivated accounts whose 12 months are up, in batches; the audit trail stays.
+
+    Each batch is its own short transaction (no long locks); safe to run twice.
+    """
+    now = now or timezone.now()
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                User.objects.select_for_update(skip_locked=True)
+                .filter(is_active=False, deletion_due_at__lte=now)
+                .order_by("pk")
+                .values_list("pk", "username", "username_base", "school_id", "kind")[
+                    : settings.HWB_DELETION_BATCH_SIZE
+                ]
+            )
+            if not batch:
+                return deleted
+            RetiredUsername.objects.bulk_create(
+                [RetiredUsername(username=u, username_base=b) for _pk, u, b, _s, _k in batch],
+                ignore_conflicts=True,
+            )
+            AuditEntry.objects.bulk_create(
+                AuditEntry(
+                    actor_username="retention",
+                    action="account.deleted",
+                    target_type=User._meta.label_lower,
+                    target_id=str(pk),
+                    target_repr=username,
+                    school_id=school_id,
+                    details={"kind": kind, "reason": "12 months after leaving"},
+                )
+                for pk, username, _b, school_id, kind in batch
+            )
+            User.objects.filter(pk__in=[row[0] for row in batch]).delete()
+            deleted += len(batch)
+
+
+def run_upns_remove_expired(*, now: datetime | None = None) -> int:
+    """Remove raw UPNs from runs older than the retention period (usernames, errors)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HWB_RUN_UPN_RETENTION_DAYS)
+    stripped = 0
+    runs = ProvisioningRun.objects.filter(
+        received_at__lt=cutoff, upns_removed_at__isnull=True
+    ).exclude(status__in=[Status.QUEUED, Status.RUNNING, Status.HELD])
+    for run_id in runs.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
+            accounts = dict(run.accounts or {})
+            accounts["learners"] = {}
+            run.accounts = accounts
+            for problem in (*run.errors, *run.warnings):
+                if problem.get("record", "").startswith("learners["):
+                    problem["key"] = ""
+            run.snapshot = None
+            run.upns_removed_at = timezone.now()
+            run.save(
+                update_fields=["accounts", "errors", "warnings", "snapshot", "upns_removed_at"]
+            )
+            stripped += 1
+    return stripped

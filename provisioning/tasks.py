@@ -1,0 +1,35 @@
+"""Celery tasks of provisioning: thin, safe to run twice; the services do the work."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def run_apply(run_id: int) -> str:
+    """Apply a received snapshot. Acknowledged only when done, so a lost worker's run is
+    delivered again; the run's status makes a second delivery apply nothing twice."""
+    return services.snapshot_run_apply(run_id=run_id).status
+
+
+@shared_task(acks_late=True)
+def learner_admissions_settle() -> int:
+    return services.learner_admissions_settle()
+
+
+@shared_task(acks_late=True)
+def accounts_delete_due() -> int:
+    return services.accounts_delete_due()
+
+
+@shared_task(acks_late=True)
+def run_upns_remove_expired() -> int:
+    return services.run_upns_remove_expired()
