@@ -1,12 +1,14 @@
 """The Hwb team's view of accounts, school roles and the (read-only) audit log."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from schools.identifiers import is_valid_upn, upn_hash
 
-from .models import AuditEntry, RetiredUsername, SchoolRole, User
+from .emails import email_deliver
+from .models import AccountMove, AuditEntry, OutboundEmail, RetiredUsername, SchoolRole, User
 
 
 class SchoolRoleInline(admin.TabularInline):
@@ -92,3 +94,89 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccountMove)
+class AccountMoveAdmin(admin.ModelAdmin):
+    """Every account move, by whichever path made it: a record, never edited."""
+
+    list_display = (
+        "created_at",
+        "account_username",
+        "from_school",
+        "to_school",
+        "reason",
+        "actor_username",
+    )
+    list_filter = ("reason", "created_at")
+    search_fields = (
+        "account_username",
+        "from_school__dfes_number",
+        "to_school__dfes_number",
+        "actor_username",
+    )
+    list_select_related = ("from_school", "to_school")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The outbox: what was sent to whom, and what is still waiting (with why)."""
+
+    list_display = ("created_at", "to", "subject", "language", "sent_at", "attempts")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "template", "language")
+    search_fields = ("to", "subject")
+    date_hierarchy = "created_at"
+    actions = ["send_again_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now (unsent emails only)"))
+    def send_again_now(self, request, queryset):
+        sent = skipped = 0
+        for email_id in queryset.values_list("pk", flat=True):
+            try:
+                if email_deliver(email_id=email_id):
+                    sent += 1
+                else:
+                    skipped += 1
+            except OSError as error:  # SMTP errors are OSErrors; the row records the attempt
+                self.message_user(
+                    request,
+                    _("Email %(id)s could not be sent: %(error)s")
+                    % {"id": email_id, "error": error},
+                    messages.ERROR,
+                )
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d email sent.", "%(count)d emails sent.", sent) % {"count": sent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email had been sent already and was not sent again.",
+                    "%(count)d emails had been sent already and were not sent again.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 
@@ -16,10 +16,18 @@ admin.site.index_title = _("Schools, accounts and audit")
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("accounts.urls")),
+    path("user-management/provisioning/", include("provisioning.urls")),
     path("schools/", include("schools.urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/provisioning/v1/", include("provisioning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # Swagger UI with its script served separately (no inline script, as the CSP requires).
+    path(
+        "api/schema/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema"),
+        name="api_docs",
+    ),
 ]

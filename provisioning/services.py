@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -332,10 +333,13 @@ def _tell_about_held_run(run: ProvisioningRun, reason: str) -> None:
             context=context,
             language=interface_language(champion) or "en",
         )
+    admin_url = settings.HWB_PORTAL_URL + reverse(
+        "admin:provisioning_provisioningrun_change", args=[run.pk]
+    )
     email_enqueue(
         to=settings.HWB_TEAM_EMAIL,
         template="provisioning_run_held",
-        context=context,
+        context={**context, "admin_url": admin_url},
         language="en",
     )
 
@@ -360,7 +364,7 @@ def _tell_about_roll_conflicts(school: School, conflicts: dict[int, int]) -> Non
                     "school": champion.school,
                     "other_school": other,
                     "count": count,
-                    "page_url": "",
+                    "page_url": settings.HWB_PORTAL_URL + reverse("provisioning:champion_runs"),
                 },
                 language=interface_language(champion) or "en",
             )

@@ -23,6 +23,8 @@ YEAR_GROUPS = frozenset(["N1", "N2", "R", *map(str, range(1, 15)), "X"])
 STAFF_ROLES = frozenset(["teaching", "support", "governor", "ite_student"])
 NAME_MAX = 100
 MAX_RECORDS = 50_000
+# A snapshot's records are objects of scalars: learners -> record -> value is 2 deep.
+MAX_NESTING = 8
 _LETTER_VALUE = {letter: index for index, letter in enumerate(UPN_CHECK_LETTERS)}
 _DIGITS = frozenset("0123456789")
 _EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
@@ -131,9 +133,27 @@ def snapshot_check_envelope(payload) -> dict:
             errors.append(
                 _envelope_error(name, "too_many", f"{name} has more than {MAX_RECORDS} records.")
             )
+        elif _nests_deeper_than(records, MAX_NESTING):
+            errors.append(
+                _envelope_error(
+                    name, "too_deep", f"{name} nests lists or objects more than {MAX_NESTING} deep."
+                )
+            )
     if errors:
         raise EnvelopeError(errors)
     return {**payload, "extracted_at": extracted_at}
+
+
+def _nests_deeper_than(value, limit: int) -> bool:
+    """Without recursing (the value may be nested thousands deep)."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > limit:
+            return True
+        children = item.values() if type(item) is dict else item
+        stack.extend((child, level + 1) for child in children if type(child) in (dict, list))
+    return False
 
 
 def _parse_timestamp(value) -> datetime | None:
@@ -174,6 +194,9 @@ class _Reject(Exception):
 
 
 def _problem(record: str, key: str, field_name: str, code: str) -> dict:
+    if not key.isprintable():
+        # A NUL or a lone surrogate is no text a database (or jsonb) will store.
+        key = "".join(char if char.isprintable() else "\ufffd" for char in key)
     return {
         "record": record,
         "key": key,
@@ -299,8 +322,10 @@ def learners_check(records: list, *, today: date) -> CheckedRecords:
             continue
         if upn[12] not in _DIGITS:
             checked.warnings.append(_problem(label, upn, "upn", "temporary_upn"))
+            checked.names[label] = f"{forename} {surname}"
         if admission is not None and admission > today and leaving is None:
             checked.warnings.append(_problem(label, upn, "admission_date", "admission_in_future"))
+            checked.names[label] = f"{forename} {surname}"
         positions.append(index)
         checked.keys.append(upn)
         checked.rows.append(

@@ -101,6 +101,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task a lost worker had taken (acknowledged late) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("HWB_TASK_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
@@ -170,6 +174,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Messages (one-time passwords and tokens among them) stay on the server, never in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -191,6 +197,8 @@ HWB_HOLD_MIN_PEOPLE = env.int("HWB_HOLD_MIN_PEOPLE", default=5)
 HWB_RUN_UPN_RETENTION_DAYS = env.int("HWB_RUN_UPN_RETENTION_DAYS", default=30)
 # The daily deletion of accounts whose 12 months are up works in batches of this size.
 HWB_DELETION_BATCH_SIZE = env.int("HWB_DELETION_BATCH_SIZE", default=500)
+# The portal's address, for links in emails (which are sent from workers, outside any request).
+HWB_PORTAL_URL = env("HWB_PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Where the Hwb team is told about held snapshots.
 HWB_TEAM_EMAIL = env("HWB_TEAM_EMAIL", default="hwb-team@hwb.gov.wales")
 

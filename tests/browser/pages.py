@@ -266,3 +266,56 @@ class ChooseNewPasswordPage(PasswordChangePage):
     """The same page, when a one-time password forces the change."""
 
     heading_text = "Choose a new password"
+
+
+# --- Provisioning -----------------------------------------------------------------------------
+
+
+class ChampionDashboardPage(DashboardPage):
+    """The dashboard as a digital champion sees it, with the champion's tools."""
+
+    def provisioning(self) -> None:
+        self.main.get_by_role("link", name="Provisioning", exact=True).click()
+
+
+class ProvisioningPage(BasePage):
+    """The champion's Provisioning page: syncs from the MIS, records to correct, moving learners."""
+
+    path = "/user-management/provisioning/"
+    heading_text = "Provisioning"
+
+    @property
+    def records_to_correct(self) -> Locator:
+        return self.main.get_by_role("table", name="Records Hwb could not take in the latest sync")
+
+    @property
+    def syncs(self) -> Locator:
+        return self.main.get_by_role("table", name="Your school's latest syncs, newest first")
+
+    def problem_row(self, person: str) -> Locator:
+        """The row of a record error, found by the person it is about."""
+        return self.records_to_correct.get_by_role("row").filter(
+            has=self.page.get_by_role("rowheader", name=re.compile(re.escape(person)))
+        )
+
+    def open_latest_sync(self) -> None:
+        self.syncs.get_by_role("link").first.click()
+
+
+class ProvisioningRunPage(SummaryListPage):
+    """One sync of the school: its status, counts, record errors and warnings."""
+
+    heading_text = re.compile(r"^Sync of ")
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", level=1, name=self.heading_text)
+
+    @property
+    def record_errors(self) -> Locator:
+        return self.main.get_by_role(
+            "table", name="Records Hwb could not take, with what is wrong and who puts it right"
+        )
+
+    def back_to_provisioning(self) -> None:
+        self.page.get_by_role("link", name="Back to Provisioning", exact=True).click()

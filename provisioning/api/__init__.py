@@ -1,0 +1,1 @@
+"""The Provisioning Client API (version 1), mounted at /api/provisioning/v1/."""

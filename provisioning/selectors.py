@@ -1,0 +1,245 @@
+"""Reads of provisioning for the digital champion's Provisioning page, with authorisation in
+their names: a champion sees their own school's runs and learners, and anything else is a 404.
+
+Every list here costs a fixed number of queries, however many rows it holds.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import champion_school
+from schools.identifiers import upn_hash
+from schools.models import School
+
+from . import messages
+from .models import MisLearner, ProvisioningRun
+
+RUNS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One error or warning of a run, told for people: who, what is wrong, who fixes it."""
+
+    person: str
+    kind: str  # "learners" or "staff", as in the record label "learners[3]"
+    key_label: str  # "UPN" or "Staff code"
+    key: str  # the UPN or staff code; empty once a run's UPNs are removed
+    field: str
+    what_is_wrong: str
+    who_fixes: str
+
+
+@dataclass(frozen=True)
+class CountRow:
+    label: str
+    learners: int | None
+    staff: int | None
+
+
+@dataclass
+class RunReport:
+    """One run as its school's champion reads it."""
+
+    run: ProvisioningRun
+    status_explanation: str
+    source: str
+    counts: list[CountRow]
+    errors: list[RecordProblem]
+    warnings: list[RecordProblem]
+
+
+@dataclass
+class ProvisioningOverview:
+    """Everything on the Provisioning page of one school."""
+
+    school: School
+    runs: list[ProvisioningRun]
+    # The latest run that was taken (applied or held): what the MIS should correct now.
+    latest: ProvisioningRun | None
+    latest_errors: list[RecordProblem] = field(default_factory=list)
+    awaiting_leaver: list[MisLearner] = field(default_factory=list)
+    roll_conflicts: list[MisLearner] = field(default_factory=list)
+
+
+# --- Runs ---------------------------------------------------------------------------------------
+
+
+def _school_runs(school: School):
+    # The stored snapshot and the usernames of every record are not shown here.
+    return ProvisioningRun.objects.filter(school=school).defer("snapshot", "accounts")
+
+
+def runs_for_champion(*, champion: User, limit: int = RUNS_SHOWN) -> list[ProvisioningRun]:
+    """The champion's school's latest runs, newest first; 404 for anyone who is not one."""
+    return _runs(champion_school(champion), limit=limit)
+
+
+def _runs(school: School, *, limit: int) -> list[ProvisioningRun]:
+    return list(_school_runs(school).order_by("-received_at", "-id")[:limit])
+
+
+def run_for_champion(*, champion: User, pk: int) -> ProvisioningRun:
+    """A run of the champion's own school; any other run answers 404."""
+    school = champion_school(champion)
+    try:
+        return _school_runs(school).select_related("school").get(pk=pk)
+    except ProvisioningRun.DoesNotExist:
+        raise Http404 from None
+
+
+def run_report_for_champion(*, champion: User, pk: int) -> RunReport:
+    """One run of the champion's school, with its counts and problems in plain language."""
+    run = run_for_champion(champion=champion, pk=pk)
+    return RunReport(
+        run=run,
+        status_explanation=messages.status_explanation(status=run.status, dry_run=run.dry_run),
+        source=messages.source_label(run.source),
+        counts=run_counts(run),
+        errors=run_problems(run, warnings=False),
+        warnings=run_problems(run, warnings=True),
+    )
+
+
+def run_counts(run: ProvisioningRun) -> list[CountRow]:
+    """The run's counts as table rows; empty until the run has been applied (or dry-run)."""
+    if not run.counts:
+        return []
+    learners, staff = run.counts.get("learners", {}), run.counts.get("staff", {})
+    return [
+        CountRow(label=str(label), learners=learners.get(name), staff=staff.get(name))
+        for name, label in messages.COUNT_LABELS
+    ]
+
+
+def _kind_and_number(record: str) -> tuple[str, int]:
+    """("learners", 4) for the record label "learners[3]" (people count from 1)."""
+    kind, _bracket, rest = record.partition("[")
+    try:
+        return kind, int(rest.rstrip("]")) + 1
+    except ValueError:
+        return kind, 0
+
+
+def run_problems(run: ProvisioningRun, *, warnings: bool = False) -> list[RecordProblem]:
+    """The run's record errors (or warnings) in plain language, in the snapshot's order.
+
+    Rejected records carry their name in ``record_names``. Warned records were taken, so a
+    learner's name is found from their MIS record while the run still holds the UPN (one query).
+    """
+    problems = run.warnings if warnings else run.errors
+    names = dict(run.record_names or {})
+    unnamed_upns = {
+        problem["key"]
+        for problem in problems
+        if problem.get("key")
+        and problem.get("record", "").startswith("learners[")
+        and problem["record"] not in names
+    }
+    names_by_upn = _learner_names(run.school_id, unnamed_upns)
+    explained = []
+    for problem in sorted(problems, key=lambda p: _kind_and_number(p.get("record", ""))):
+        kind, number = _kind_and_number(problem.get("record", ""))
+        if kind not in messages.WHO_FIXES:
+            continue
+        key = problem.get("key") or ""
+        person = names.get(problem.get("record")) or names_by_upn.get(key)
+        explained.append(
+            RecordProblem(
+                person=person or messages.unnamed_record(kind=kind, number=number),
+                kind=kind,
+                key_label=str(messages.KEY_LABELS[kind]),
+                key=key,
+                field=messages.field_label(problem.get("field", "")),
+                what_is_wrong=messages.what_is_wrong(code=problem.get("code", ""), kind=kind),
+                who_fixes=messages.who_fixes(
+                    code=problem.get("code", ""), kind=kind, is_warning=warnings
+                ),
+            )
+        )
+    return explained
+
+
+def _learner_names(school_id: int, upns: set[str]) -> dict[str, str]:
+    if not upns:
+        return {}
+    by_hash = {upn_hash(upn): upn for upn in upns}
+    return {
+        by_hash[hashed]: f"{forename} {surname}"
+        for hashed, forename, surname in MisLearner.objects.filter(
+            school_id=school_id, upn_hash__in=by_hash
+        ).values_list("upn_hash", "forename", "surname")
+    }
+
+
+# --- Learners between two schools ---------------------------------------------------------------
+
+
+def _on_roll(today: date) -> Q:
+    """policy.is_on_roll as a filter: no leaving date, and admitted by today (or undated)."""
+    return Q(leaving_date__isnull=True) & (
+        Q(admission_date__isnull=True) | Q(admission_date__lte=today)
+    )
+
+
+def learners_awaiting_leaver(*, school: School, today: date | None = None) -> list[MisLearner]:
+    """Learners on roll here whose account is still at another school that has them on roll.
+
+    Their account moves here as soon as that school records a leaving date. Each record comes
+    with ``account.school`` loaded (one query in all).
+    """
+    today = today or timezone.localdate()
+    still_there = MisLearner.objects.filter(
+        _on_roll(today), account_id=OuterRef("account_id"), school_id=OuterRef("account__school")
+    )
+    return list(
+        MisLearner.objects.filter(_on_roll(today), school=school, account__school__isnull=False)
+        .exclude(account__school=school)
+        .filter(Exists(still_there))
+        .select_related("account__school")
+        .order_by("surname", "forename", "pk")
+    )
+
+
+def learners_in_roll_conflict(*, school: School, today: date | None = None) -> list[MisLearner]:
+    """Learners whose account is here, on roll here, and on roll at another school as well.
+
+    Each item is the *other* school's record (with ``school`` and ``account`` loaded), annotated
+    with ``year_group_here``: one row per other school claiming the learner, in one query.
+    """
+    today = today or timezone.localdate()
+    here = MisLearner.objects.filter(
+        _on_roll(today), school=school, account_id=OuterRef("account_id")
+    )
+    return list(
+        MisLearner.objects.filter(_on_roll(today), account__school=school)
+        .exclude(school=school)
+        .filter(Exists(here))
+        .annotate(year_group_here=Subquery(here.values("year_group")[:1]))
+        .select_related("school", "account")
+        .order_by("account__last_name", "account__first_name", "account_id", "school__dfes_number")
+    )
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOverview:
+    """The Provisioning page of the champion's school; 404 for anyone who is not its champion."""
+    school = champion_school(champion)
+    runs = _runs(school, limit=RUNS_SHOWN)
+    taken = {ProvisioningRun.Status.SUCCEEDED, ProvisioningRun.Status.HELD}
+    latest = next((run for run in runs if run.status in taken and not run.dry_run), None)
+    return ProvisioningOverview(
+        school=school,
+        runs=runs,
+        latest=latest,
+        latest_errors=run_problems(latest) if latest else [],
+        awaiting_leaver=learners_awaiting_leaver(school=school),
+        roll_conflicts=learners_in_roll_conflict(school=school),
+    )

@@ -1,0 +1,100 @@
+"""A digital champion reads their school's Provisioning page in Chromium, in English and Welsh,
+checked with axe on every page the journey reaches."""
+
+import re
+
+import pytest
+from django.utils import translation
+from playwright.sync_api import Page, expect
+
+from provisioning.services import snapshot_import
+from tests.factories import PASSWORD, make_upn
+from tests.provisioning.builders import learner_record, snapshot, staff_record
+
+from .pages import (
+    ChampionDashboardPage,
+    Header,
+    HomePage,
+    ProvisioningPage,
+    ProvisioningRunPage,
+    ReauthPage,
+    SignInPage,
+    check_accessibility,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def welsh(text: str) -> str:
+    """The Welsh for an English string, or the string itself while it is untranslated."""
+    with translation.override("cy"):
+        return translation.gettext(text)
+
+
+@pytest.fixture
+def sync_with_an_error(llanberis):
+    """Last night's sync: one learner whose UPN was mistyped in the MIS, and one good one."""
+    good, mistyped = make_upn(), make_upn()
+    mistyped = ("B" if mistyped[0] != "B" else "C") + mistyped[1:]
+    run = snapshot_import(
+        school=llanberis,
+        snapshot=snapshot(
+            llanberis,
+            learners=[
+                learner_record(good, forename="Elin", surname="Roberts"),
+                learner_record(mistyped, forename="Ffion", surname="Hughes"),
+            ],
+            staff=[staff_record("HEA", forename="Gwenllian", surname="Ellis", is_headteacher=True)],
+        ),
+    )
+    assert run.status == "succeeded" and len(run.errors) == 1
+    return run, mistyped
+
+
+def test_champion_finds_a_record_to_correct_and_reads_it_in_welsh(
+    page: Page, server_url, champion, sync_with_an_error
+):
+    run, mistyped = sync_with_an_error
+    SignInPage(page, server_url).goto().verify().sign_in(champion.username, PASSWORD)
+    HomePage(page, server_url, first_name="Dafydd").verify()
+
+    # User management asks for the password again before the champion's tools.
+    Header(page).user_management()
+    ReauthPage(page, server_url).verify().sign_in(champion.username, PASSWORD)
+    ChampionDashboardPage(page, server_url).verify().provisioning()
+
+    provisioning = ProvisioningPage(page, server_url).verify()
+    expect(page).to_have_url(provisioning.url)
+    expect(provisioning.main).to_contain_text("Llanberis Primary School")
+    ffion = provisioning.problem_row("Ffion Hughes")
+    expect(ffion).to_have_count(1)
+    expect(ffion).to_contain_text(f"UPN {mistyped}")
+    expect(ffion).to_contain_text("The UPN has a typing mistake")
+    expect(ffion).to_contain_text("Your MIS administrator should correct this in the MIS")
+    expect(provisioning.syncs.get_by_role("row")).to_have_count(2)  # the header and one sync
+    expect(provisioning.syncs).to_contain_text("Succeeded")
+
+    provisioning.open_latest_sync()
+    sync = ProvisioningRunPage(page, server_url).verify()
+    expect(page).to_have_url(re.compile(rf"/user-management/provisioning/runs/{run.pk}/$"))
+    expect(sync.value("Status")).to_contain_text("Succeeded")
+    expect(sync.value("Dry run")).to_have_text("No")
+    expect(sync.record_errors).to_contain_text("Ffion Hughes")
+    expect(sync.record_errors).not_to_contain_text("Elin Roberts")
+    expect(sync.main.get_by_role("table", name="What this sync changed")).to_contain_text(
+        "New accounts"
+    )
+
+    # The same page in Welsh: the switch comes back to it, and it is still accessible.
+    sync.header.switch_to_welsh()
+    expect(page).to_have_url(re.compile(rf"/runs/{run.pk}/$"))
+    sync.expect_language("cy")
+    expect(sync.main).to_contain_text("Ysgol Gynradd Llanberis")
+    expect(sync.main).to_contain_text("Ffion Hughes")
+    check_accessibility(page)
+
+    page.get_by_role("link", name=welsh("Back to Provisioning"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(welsh("Provisioning"))
+    provisioning.expect_language("cy")
+    expect(provisioning.main).to_contain_text(f"UPN {mistyped}")
+    check_accessibility(page)
