@@ -160,6 +160,24 @@ def account_password_reset(*, actor: User | None, account: User, ip_address: str
 
 
 @transaction.atomic
+def account_password_set(
+    *, actor: User | None, account: User, password: str, ip_address: str | None = None
+) -> None:
+    """Give an account a known password (the demo data; the Hwb team's tools)."""
+    validate_password(password, user=account)
+    account.set_password(password)
+    account.must_change_password = False
+    account.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=actor,
+        action="account.password_set",
+        target=account,
+        school=account.school,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
 def account_password_change(*, user: User, new_password: str, ip_address: str | None) -> None:
     """The account holder sets their own password (clearing a forced change)."""
     validate_password(new_password, user=user)

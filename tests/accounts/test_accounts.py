@@ -109,14 +109,3 @@ def test_issue_password_for_an_unknown_username_fails(db):
 
     with pytest.raises(CommandError, match="No account"):
         call_command("issue_password", "nobody")
-
-
-def test_seed_demo_is_idempotent_and_prints_credentials(db, capsys):
-    call_command("seed_demo")
-    first = capsys.readouterr().out
-    counts = User.objects.count(), SchoolRole.objects.count()
-    call_command("seed_demo")
-    assert (User.objects.count(), SchoolRole.objects.count()) == counts
-    assert "prysd" in first and "Hwb-Demo-2026" in first
-    schools = {u.school.local_authority_id for u in User.objects.filter(kind="staff")}
-    assert len(schools) == 2

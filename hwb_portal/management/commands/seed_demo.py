@@ -1,0 +1,242 @@
+"""Demo data: four schools in two local authorities whose people come from MIS snapshots.
+
+Each school's roll arrives as a Provisioning Client would send it, so the accounts, usernames,
+headteachers, runs (one with record errors) and a learner's move from a primary to a secondary
+are all made by the real services. Safe to run again: a school already provisioned is left as
+it is.
+"""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AccountMove, SchoolRole, User
+from accounts.services import account_password_set, school_role_grant
+from provisioning.credentials import client_token_issue
+from provisioning.models import MisStaff, ProvisioningRun
+from provisioning.services import snapshot_import
+from schools.identifiers import upn_from_digits
+from schools.models import LocalAuthority, School
+
+DEMO_PASSWORD = "Hwb-Demo-2026"
+
+SCHOOLS = [
+    # dfes, English name, Welsh name, phase
+    ("6612001", "Llanberis Primary School", "Ysgol Gynradd Llanberis", "primary"),
+    ("6614002", "Brynrefail Secondary School", "Ysgol Uwchradd Brynrefail", "secondary"),
+    ("6812003", "Treganna Primary School", "Ysgol Gynradd Treganna", "primary"),
+    ("6814004", "Glantaf Secondary School", "Ysgol Uwchradd Glantaf", "secondary"),
+]
+# Two schools with nobody yet, whose Provisioning Clients scripts/client_demo.py plays.
+CLIENT_DEMO_SCHOOLS = [
+    ("6612010", "Bethel Primary School", "Ysgol Gynradd Bethel", "primary"),
+    ("6614011", "Syr Hugh Owen Secondary School", "Ysgol Syr Hugh Owen", "secondary"),
+]
+
+# (first name, last name) per school: headteacher, digital champion, two teachers, a governor.
+PEOPLE = {
+    "6612001": [
+        ("Gwenllian", "Ellis"),
+        ("Dafydd", "Prys"),
+        ("Siân", "Jones"),
+        ("Llŷr", "Hughes"),
+        ("Meirion", "Gwynedd"),
+    ],
+    "6614002": [
+        ("Owain", "Rowlands"),
+        ("Ffion", "Williams"),
+        ("Rhodri", "ap Iwan"),
+        ("Catrin", "O'Neill"),
+        ("Alun", "Bebb"),
+    ],
+    "6812003": [
+        ("Bethan", "Morgan"),
+        ("Iwan", "Davies"),
+        ("Sarah", "Jones"),
+        ("Tomos", "Lewis"),
+        ("Gareth", "Pugh"),
+    ],
+    "6814004": [
+        ("Eleri", "Thomas"),
+        ("Huw", "Price"),
+        ("Angharad", "Evans"),
+        ("Ffred", "Parry-Jones"),
+        ("Rhian", "Beddoe"),
+    ],
+}
+LEARNERS = [
+    ("Elin", "Roberts"),
+    ("Osian", "Griffiths"),
+    ("Mali", "Edwards"),
+    ("Cai", "Owen"),
+    ("Nia", "Pritchard"),
+    ("Gruffudd", "Jenkins"),
+]
+# Elin Roberts leaves Llanberis Primary after year 6 and starts at Brynrefail Secondary.
+MOVER_UPN = upn_from_digits("661200124001")
+
+
+def _staff(dfes: str) -> list[dict]:
+    records = []
+    for index, (first, last) in enumerate(PEOPLE[dfes]):
+        records.append(
+            {
+                "staff_code": f"{first[0]}{last.replace(' ', '')[:2]}{index}".upper(),
+                "title": "Mx",
+                "forename": first,
+                "surname": last,
+                "date_of_birth": f"{1970 + index * 3}-0{index + 1}-15",
+                "work_email": None,
+                "role": "governor" if index == 4 else "teaching",
+                "is_headteacher": index == 0,
+                "start_date": f"{2010 + index}-09-01",
+                "leaving_date": None,
+            }
+        )
+    return records
+
+
+def _learners(dfes: str) -> list[dict]:
+    year_group = "6" if dfes[3] == "2" else "9"
+    return [
+        {
+            "upn": upn_from_digits(f"{dfes}24{serial:03d}"),
+            "forename": first,
+            "surname": last,
+            "preferred_forename": None,
+            "date_of_birth": "2015-04-17" if year_group == "6" else "2012-03-02",
+            "year_group": year_group,
+            "admission_date": "2019-09-03",
+            "leaving_date": None,
+        }
+        for serial, (first, last) in enumerate(LEARNERS, start=1)
+    ]
+
+
+def _snapshot(dfes: str, learners: list[dict], extracted_at) -> dict:
+    return {
+        "school": dfes,
+        "mis": "SIMS",
+        "client_version": "demo",
+        "extracted_at": extracted_at.isoformat(),
+        "learners": learners,
+        "staff": _staff(dfes),
+    }
+
+
+class Command(BaseCommand):
+    help = "Create demo schools and provision their people from MIS snapshots; print sign-ins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        now = timezone.now()
+        schools = {}
+        for dfes, name_en, name_cy, phase in SCHOOLS + CLIENT_DEMO_SCHOOLS:
+            schools[dfes], _ = School.objects.update_or_create(
+                dfes_number=dfes,
+                defaults={
+                    "name_en": name_en,
+                    "name_cy": name_cy,
+                    "phase": phase,
+                    "local_authority": LocalAuthority.objects.get(code=int(dfes[:3])),
+                    "status": School.Status.OPEN,
+                },
+            )
+        hwb_team = User.objects.filter(username="hwbadmin").first()
+        if hwb_team is None:
+            hwb_team = User.objects.create_superuser(
+                "hwbadmin", DEMO_PASSWORD, first_name="Hwb", last_name="Admin"
+            )
+        tokens = {}
+        if not ProvisioningRun.objects.filter(school__in=schools.values()).exists():
+            tokens = self._provision(schools, now, hwb_team)
+        self._report({dfes: schools[dfes] for dfes, *_names in SCHOOLS}, tokens)
+
+    def _provision(self, schools, now, hwb_team) -> dict[str, str]:
+        llanberis, brynrefail = schools["6612001"], schools["6614002"]
+        # Llanberis's MIS: Elin on roll, then a day later a leaver (with two records to correct).
+        primary = _learners("6612001")
+        snapshot_import(
+            school=llanberis, snapshot=_snapshot("6612001", primary, now - timedelta(days=3))
+        )
+        mistakes = [
+            # A mistyped UPN (its check letter is wrong): rejected, for the MIS to correct.
+            dict(primary[1], upn="A661200124099", forename="Osian", surname="Gruffydd"),
+            # A temporary UPN: accepted, with a warning to replace it when the real one comes.
+            dict(primary[2], upn=upn_from_digits("66120012409A"), forename="Lowri"),
+        ]
+        primary[0] = dict(primary[0], leaving_date=(now - timedelta(days=2)).date().isoformat())
+        snapshot_import(
+            school=llanberis,
+            snapshot=_snapshot("6612001", primary + mistakes, now - timedelta(days=2)),
+        )
+        # Brynrefail's MIS admits her: her account moves with its username and password.
+        secondary = _learners("6614002")
+        secondary.append(
+            dict(
+                primary[0],
+                year_group="7",
+                admission_date=(now - timedelta(days=1)).date().isoformat(),
+                leaving_date=None,
+            )
+        )
+        snapshot_import(
+            school=brynrefail, snapshot=_snapshot("6614002", secondary, now - timedelta(days=1))
+        )
+        for dfes in ("6812003", "6814004"):
+            snapshot_import(school=schools[dfes], snapshot=_snapshot(dfes, _learners(dfes), now))
+        for dfes, *_names in SCHOOLS:
+            school = schools[dfes]
+            records = MisStaff.objects.filter(school=school).select_related("account")
+            by_code = {r.staff_code: r.account for r in records}
+            codes = [r["staff_code"] for r in _staff(dfes)]
+            headteacher, champion = by_code[codes[0]], by_code[codes[1]]
+            school_role_grant(
+                actor=None, user=champion, school=school, role=SchoolRole.Role.DIGITAL_CHAMPION
+            )
+            for account in (headteacher, champion, by_code[codes[2]]):
+                account_password_set(actor=None, account=account, password=DEMO_PASSWORD)
+            learner = User.objects.filter(school=school, kind=User.Kind.LEARNER).first()
+            account_password_set(actor=None, account=learner, password=DEMO_PASSWORD)
+        return {
+            dfes: client_token_issue(school=schools[dfes], actor=hwb_team)[1]
+            for dfes, *_names in CLIENT_DEMO_SCHOOLS
+        }
+
+    def _report(self, schools, tokens) -> None:
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
+        )
+        self.stdout.write(f"Password of every account marked * : {DEMO_PASSWORD}")
+        roles = dict(
+            SchoolRole.objects.filter(school__in=schools.values()).values_list("user_id", "role")
+        )
+        for school in schools.values():
+            accounts = User.objects.filter(school=school).order_by("kind", "username")
+            others = 0
+            for account in accounts:
+                star = " *" if account.has_usable_password() else ""
+                if account.kind == User.Kind.LEARNER and not star:
+                    others += 1
+                    continue
+                label = roles.get(account.pk, account.kind).replace("_", " ")
+                self.stdout.write(f"  {school.name_en:30} {label:18} {account.username}{star}")
+            self.stdout.write(f"  {school.name_en:30} {'learners':18} and {others} more")
+        move = AccountMove.objects.filter(to_school__in=schools.values()).first()
+        if move:
+            self.stdout.write(
+                f"Learner {move.account_username} moved by the MIS from "
+                f"{move.from_school.name_en} to {move.to_school.name_en}."
+            )
+        self.stdout.write(f"  {'Django admin (/admin/)':30} {'Hwb team':18} hwbadmin *")
+        for dfes, token in tokens.items():
+            self.stdout.write(f"Provisioning Client token for {dfes} (shown once): {token}")
+        if tokens:
+            (school_a, token_a), (school_b, token_b) = tokens.items()
+            self.stdout.write(
+                "Play both schools' clients (with the portal running):\n"
+                f"  python scripts/client_demo.py --school-a {school_a} --token-a {token_a} "
+                f"--school-b {school_b} --token-b {token_b}"
+            )
