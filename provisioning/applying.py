@@ -95,6 +95,7 @@ class SnapshotApplication:
         self.pg = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
         self.details = json.dumps({"run": run.pk})
+        self.inserted: dict[str, int] = defaultdict(int)
 
     # --- the whole application ----------------------------------------------------------------
 
@@ -117,6 +118,7 @@ class SnapshotApplication:
                 self._link_existing_learner_accounts()
                 self._create_accounts("learner")
                 self._create_accounts("staff")
+                self._refresh_statistics()
                 outcome.new_roll_conflicts = self._new_roll_conflicts()
                 outcome.moves = self._move_learners()
                 self._update_names()
@@ -260,13 +262,13 @@ class SnapshotApplication:
     def _write_records(self, kind: str) -> None:
         table, key, columns = self._compared(kind)
         names = ", ".join(columns)
-        self._sql(
+        self.inserted[table] += self._sql(
             f"""
             INSERT INTO {table} (school_id, {key}, {names}, absent, updated_at)
             SELECT %s, {key}, {names}, %s, %s FROM stage_{kind} WHERE cls = 'new'
             """,  # noqa: S608
             [self.school.pk, False, self.now],
-        )
+        ).rowcount
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
         self._sql(
             f"""
@@ -356,6 +358,8 @@ class SnapshotApplication:
                 )
             ],
         )
+        self.inserted["accounts_user"] += len(rows)
+        self.inserted["accounts_auditentry"] += len(rows)
         unusable = "!" + secrets.token_urlsafe(30)  # no password until one is issued
         domain = "@" + settings.HWB_EMAIL_DOMAIN
         concat = "n.username || %s"
@@ -384,6 +388,27 @@ class SnapshotApplication:
             "JOIN accounts_user u ON u.username = n.username",
             action="account.created",
         )
+
+    def _refresh_statistics(self) -> None:
+        """ANALYZE a table this run grew by a good share (a new or still small database).
+
+        PostgreSQL plans by its statistics; until autovacuum catches up, a table that was empty
+        a moment ago looks empty, and a join planned for one row meets thousands. In a grown
+        database one school's changes are a sliver of each table and nothing is analyzed here.
+        """
+        if not self.pg:
+            return
+        grown = [table for table, count in self.inserted.items() if count >= 100]
+        if not grown:
+            return
+        sizes = dict(
+            self._sql(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [grown]
+            ).fetchall()
+        )
+        for table in grown:
+            if self.inserted[table] > 0.2 * max(sizes.get(table, 0), 0):
+                self._sql(f"ANALYZE {table}")
 
     def _audit_from(self, select: str, *, action: str, params=(), school_id=None) -> None:
         """One audit entry per (id, username) row the SELECT gives, in one statement."""
@@ -418,13 +443,13 @@ class SnapshotApplication:
             JOIN provisioning_mislearner m ON m.school_id = %s AND m.upn_hash = s.upn_hash
             JOIN accounts_user u ON u.id = m.account_id
             WHERE s.cls IN ('new', 'restored') AND m.leaving_date IS NULL
-              AND u.school_id <> %s
+              AND u.school_id <> m.school_id
               AND EXISTS (SELECT 1 FROM provisioning_mislearner h
                           WHERE h.account_id = u.id AND h.school_id = u.school_id
                             AND h.leaving_date IS NULL)
             GROUP BY u.school_id
             """,
-            [self.school.pk, self.school.pk],
+            [self.school.pk],
         ).fetchall()
         return dict(rows)
 
@@ -446,17 +471,34 @@ class SnapshotApplication:
     # --- account state that follows the records ---------------------------------------------------
 
     def _update_names(self) -> None:
-        for table in ("provisioning_mislearner", "provisioning_misstaff"):
+        """A name the MIS changed is the account's name too (the username stays)."""
+        for kind, table, key in (
+            ("learner", "provisioning_mislearner", "upn_hash"),
+            ("staff", "provisioning_misstaff", "staff_code"),
+        ):
+            self._sql(
+                f"""
+                UPDATE accounts_user SET first_name = s.forename, last_name = s.surname
+                FROM stage_{kind} s JOIN {table} m ON m.school_id = %s AND m.{key} = s.{key}
+                WHERE s.cls IN ('changed', 'restored')
+                  AND m.account_id = accounts_user.id AND accounts_user.school_id = m.school_id
+                  AND m.leaving_date IS NULL
+                  AND (accounts_user.first_name <> s.forename
+                       OR accounts_user.last_name <> s.surname)
+                """,  # noqa: S608
+                [self.school.pk],
+            )
+        if self.moved_in:
+            # Learners who just moved here take the names this school's MIS gives them.
+            marks = ", ".join(["%s"] * len(self.moved_in))
             self._sql(
                 f"""
                 UPDATE accounts_user SET first_name = m.forename, last_name = m.surname
-                FROM {table} m
-                WHERE m.account_id = accounts_user.id AND m.school_id = %s
-                  AND accounts_user.school_id = %s AND m.leaving_date IS NULL
-                  AND (accounts_user.first_name <> m.forename
-                       OR accounts_user.last_name <> m.surname)
+                FROM provisioning_mislearner m
+                WHERE accounts_user.id IN ({marks}) AND m.account_id = accounts_user.id
+                  AND m.school_id = %s
                 """,  # noqa: S608
-                [self.school.pk, self.school.pk],
+                [*self.moved_in, self.school.pk],
             )
 
     def _restore_accounts(self) -> None:
@@ -468,11 +510,11 @@ class SnapshotApplication:
                     deactivation_reason = '', deletion_due_at = NULL
                 FROM {table} m
                 WHERE m.account_id = accounts_user.id AND m.school_id = %s
-                  AND accounts_user.school_id = %s AND m.leaving_date IS NULL
+                  AND accounts_user.school_id = m.school_id AND m.leaving_date IS NULL
                   AND NOT accounts_user.is_active AND accounts_user.deactivation_reason = %s
                 RETURNING accounts_user.id, accounts_user.username
                 """,  # noqa: S608
-                [True, self.school.pk, self.school.pk, User.DeactivationReason.LEFT],
+                [True, self.school.pk, User.DeactivationReason.LEFT],
             ).fetchall()
             self._audit_rows(restored, action="account.restored")
 
@@ -484,10 +526,10 @@ class SnapshotApplication:
                 f"""
                 SELECT u.id, m.leaving_date FROM {table} m
                 JOIN accounts_user u ON u.id = m.account_id
-                WHERE m.school_id = %s AND u.school_id = %s AND u.is_active
+                WHERE m.school_id = %s AND u.school_id = m.school_id AND u.is_active
                   AND m.leaving_date <= %s
                 """,  # noqa: S608
-                [self.school.pk, self.school.pk, self.today],
+                [self.school.pk, self.today],
             ).fetchall():
                 if isinstance(leaving, str):  # SQLite
                     leaving = date.fromisoformat(leaving)
@@ -563,12 +605,12 @@ class SnapshotApplication:
                 WHEN m.account_id IN ({marks}) THEN 'moved_in'
                 WHEN m.leaving_date IS NULL
                      AND (m.admission_date IS NULL OR m.admission_date <= %s)
-                     AND u.school_id <> %s THEN 'awaiting_leaver'
+                     AND u.school_id <> m.school_id THEN 'awaiting_leaver'
                 WHEN s.cls = 'new' THEN 'created'
                 WHEN s.cls = 'leaving' THEN 'left'
                 WHEN s.cls IN ('changed', 'restored') THEN 'updated'
                 ELSE 'unchanged' END"""
-            params = [*moved, self.today, self.school.pk]
+            params = [*moved, self.today]
             counts = dict.fromkeys(
                 ("created", "updated", "unchanged", "left", "moved_in", "awaiting_leaver"), 0
             )
@@ -645,8 +687,13 @@ def learner_moves_settle(
         scope = ""
         params: list = [today]
         if scope_school is not None:
-            scope = "AND (m.school_id = %s OR u.school_id = %s)"
-            params += [scope_school.pk, scope_school.pk]
+            # Every learner with a record here: on roll here (their account may come), or
+            # with their account here (it may go). Index look-ups, not a scan of Wales.
+            scope = (
+                "AND m.account_id IN (SELECT r.account_id FROM provisioning_mislearner r"
+                " WHERE r.school_id = %s AND r.account_id IS NOT NULL)"
+            )
+            params.append(scope_school.pk)
         cursor.execute(
             f"""
             SELECT m.account_id, m.school_id, u.school_id
