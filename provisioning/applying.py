@@ -52,7 +52,21 @@ STAFF_COLUMNS = (
     "leaving_date",
     "username_base",
 )
-STAGING_TABLES = ("stage_learner", "stage_staff", "stage_kept", "new_account")
+STAGING_TABLES = {
+    "stage_learner": "upn_hash varchar(64) PRIMARY KEY, forename varchar(100),"
+    " surname varchar(100), preferred_forename varchar(100), date_of_birth date,"
+    " year_group varchar(2), admission_date date, leaving_date date,"
+    " username_base varchar(64), cls varchar(10) DEFAULT 'new', record_id bigint",
+    "stage_staff": "staff_code varchar(10) PRIMARY KEY, title varchar(100),"
+    " forename varchar(100), surname varchar(100), date_of_birth date,"
+    " work_email varchar(254), role varchar(12), is_headteacher boolean, start_date date,"
+    " leaving_date date, username_base varchar(64), cls varchar(10) DEFAULT 'new',"
+    " record_id bigint",
+    # Keys of rejected records: they stay as they were, so they must not look absent.
+    "stage_kept": "kind varchar(7), record_key varchar(64)",
+    "new_account": "record_id bigint, username varchar(64), username_base varchar(64),"
+    " first_name varchar(100), last_name varchar(100), kind varchar(20), upn_hash varchar(64)",
+}
 _STAFF_KIND = {
     "teaching": User.Kind.STAFF,
     "support": User.Kind.STAFF,
@@ -135,13 +149,10 @@ class SnapshotApplication:
                     outcome.new_roll_conflicts
                 )
             finally:
-                self._drop_staging()
+                if not self.pg:  # SQLite keeps no ON COMMIT clause: leave nothing behind
+                    for table in STAGING_TABLES:
+                        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         return outcome
-
-    def _drop_staging(self) -> None:
-        # Dropped at the end too: a caller's outer transaction (a test, a dry run) may go on.
-        for table in STAGING_TABLES:
-            self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _sql(self, sql: str, params=()):
         self.cursor.execute(sql, params)
@@ -150,40 +161,22 @@ class SnapshotApplication:
     # --- staging ------------------------------------------------------------------------------
 
     def _stage(self) -> None:
-        temp = "CREATE TEMP TABLE {} ({}){}"
-        on_commit = " ON COMMIT DROP" if self.pg else ""
-        self._drop_staging()
-        self._sql(
-            temp.format(
-                "stage_learner",
-                "upn_hash varchar(64) PRIMARY KEY, forename varchar(100), surname varchar(100),"
-                " preferred_forename varchar(100), date_of_birth date, year_group varchar(2),"
-                " admission_date date, leaving_date date, username_base varchar(64),"
-                " cls varchar(10) DEFAULT 'new', record_id bigint",
-                on_commit,
-            )
-        )
-        self._sql(
-            temp.format(
-                "stage_staff",
-                "staff_code varchar(10) PRIMARY KEY, title varchar(100), forename varchar(100),"
-                " surname varchar(100), date_of_birth date, work_email varchar(254),"
-                " role varchar(12), is_headteacher boolean, start_date date, leaving_date date,"
-                " username_base varchar(64), cls varchar(10) DEFAULT 'new', record_id bigint",
-                on_commit,
-            )
-        )
-        # Keys of rejected records: they stay as they were, so they must not look absent.
-        self._sql(temp.format("stage_kept", "kind varchar(7), record_key varchar(64)", on_commit))
-        self._sql(
-            temp.format(
-                "new_account",
-                "record_id bigint, username varchar(64), username_base varchar(64),"
-                " first_name varchar(100), last_name varchar(100), kind varchar(20),"
-                " upn_hash varchar(64)",
-                on_commit,
-            )
-        )
+        """Empty staging tables, then the snapshot's rows in them.
+
+        The tables live as long as the database connection (a worker's, say), so a run does not
+        create and drop them; on PostgreSQL their rows go at each commit, and a run still inside
+        someone's transaction (a test, a dry run) empties them first.
+        """
+        on_commit = " ON COMMIT DELETE ROWS" if self.pg else ""
+        statements = []
+        for table, columns in STAGING_TABLES.items():
+            statements.append(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}){on_commit}")
+            statements.append(f"DELETE FROM {table}")  # noqa: S608
+        if self.pg:
+            self._sql(";\n".join(statements))
+        else:
+            for statement in statements:
+                self._sql(statement)
         self._load("stage_learner", LEARNER_COLUMNS, self.learners.rows)
         self._load("stage_staff", STAFF_COLUMNS, self.staff.rows)
         kept = [("learner", key) for key in self.learners.rejected_keys] + [
