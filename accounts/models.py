@@ -6,6 +6,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import LocalAuthority, School
@@ -100,6 +101,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
     )
     deletion_due_at = models.DateTimeField(_("due for deletion at"), null=True, blank=True)
+    # Part of every session's proof of identity: raising it signs the account out everywhere.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -128,6 +131,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash, which also changes when ``session_generation`` does."""
+        key_salt = "hwb.accounts.User.session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,3 +351,40 @@ def account_moves_record(
         for account_id, from_school, to_school, details in moves
     )
     return records
+
+
+@transaction.atomic
+def account_sessions_end(*, accounts: list[User]) -> None:
+    """Sign the accounts out of every browser they are signed in on."""
+    User.objects.filter(pk__in=[a.pk for a in accounts]).update(
+        session_generation=models.F("session_generation") + 1
+    )
+
+
+@transaction.atomic
+def account_deactivate(
+    *,
+    actor: User | None,
+    account: User,
+    reason: str,
+    deletion_due_at,
+    ip_address: str | None = None,
+) -> None:
+    """Deactivate an account, to be deleted by the daily job once ``deletion_due_at`` comes."""
+    if reason not in User.DeactivationReason.values:
+        raise AccountError(_("Unknown reason for deactivating an account."))
+    User.objects.filter(pk=account.pk).update(
+        is_active=False,
+        deactivated_at=timezone.now(),
+        deactivation_reason=reason,
+        deletion_due_at=deletion_due_at,
+    )
+    account.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="account.deactivated",
+        target=account,
+        school=account.school,
+        ip_address=ip_address,
+        details={"reason": reason, "deletion_due_at": deletion_due_at.isoformat()},
+    )

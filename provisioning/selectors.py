@@ -17,7 +17,7 @@ from schools.identifiers import upn_hash
 from schools.models import School
 
 from . import messages
-from .models import MisLearner, ProvisioningRun
+from .models import MisLearner, MisStaff, ProvisioningRun
 
 RUNS_SHOWN = 10
 
@@ -243,3 +243,19 @@ def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOvervie
         awaiting_leaver=learners_awaiting_leaver(school=school),
         roll_conflicts=learners_in_roll_conflict(school=school),
     )
+
+
+def last_successful_run(school) -> ProvisioningRun | None:
+    """The school's last applied (not dry) run: what the transfer rules read."""
+    return (
+        ProvisioningRun.objects.filter(
+            school=school, status=ProvisioningRun.Status.SUCCEEDED, dry_run=False
+        )
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def staff_record_of(*, school, account) -> MisStaff | None:
+    """The school's MIS staff record that belongs to ``account`` (the latest applied run's)."""
+    return MisStaff.objects.filter(school=school, account=account).order_by("-pk").first()

@@ -442,3 +442,16 @@ def run_upns_remove_expired(*, now: datetime | None = None) -> int:
             )
             stripped += 1
     return stripped
+
+
+# --- For the floors above (staff moves by request) ----------------------------------------------
+
+
+def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
+    """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
+    Proceed: the transferred account is now the one this school's MIS record belongs to)."""
+    from .models import MisStaff
+
+    return MisStaff.objects.filter(school=school, account=from_account).update(
+        account=to_account, updated_at=timezone.now()
+    )

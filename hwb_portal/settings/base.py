@@ -119,6 +119,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.accounts_delete_due",
         "schedule": crontab(hour=2, minute=15),
     },
+    "transfer-requests-remind": {
+        "task": "transfers.tasks.transfer_requests_remind",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "transfer-requests-expire": {
+        "task": "transfers.tasks.transfer_requests_expire",
+        "schedule": crontab(hour=7, minute=45),
+    },
     "run-upns-expired": {
         "task": "provisioning.tasks.run_upns_remove_expired",
         "schedule": crontab(hour=3, minute=15),
@@ -201,6 +209,13 @@ HWB_DELETION_BATCH_SIZE = env.int("HWB_DELETION_BATCH_SIZE", default=500)
 HWB_PORTAL_URL = env("HWB_PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Where the Hwb team is told about held snapshots.
 HWB_TEAM_EMAIL = env("HWB_TEAM_EMAIL", default="hwb-team@hwb.gov.wales")
+
+# --- Account Transfer -----------------------------------------------------------------------
+HWB_TRANSFER_LINK_DAYS = env.int("HWB_TRANSFER_LINK_DAYS", default=30)  # decision links expire
+HWB_TRANSFER_REMINDER_DAYS = env.int("HWB_TRANSFER_REMINDER_DAYS", default=7)
+HWB_TRANSFER_EXPIRY_DAYS = env.int("HWB_TRANSFER_EXPIRY_DAYS", default=30)
+# Previous usernames a member of staff may try in an hour (nobody can list usernames).
+HWB_TRANSFER_LOOKUPS_PER_HOUR = env.int("HWB_TRANSFER_LOOKUPS_PER_HOUR", default=10)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail:///{BASE_DIR / 'var' / 'mail'}")

@@ -1,0 +1,551 @@
+"""Writes of Account Transfer: submitting, deciding, proceeding, cancelling, reminding, expiring.
+
+The rules are checked at submit and again at proceed; each failure is a TransferError whose
+message says what is wrong and who can put it right.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.emails import email_enqueue
+from accounts.models import AccountMove, SchoolRole, User
+from accounts.selectors import interface_language
+from accounts.services import (
+    account_deactivate,
+    account_moves_record,
+    account_sessions_end,
+    audit_record,
+)
+from provisioning.policy import deletion_due
+from provisioning.selectors import last_successful_run, staff_record_of
+from provisioning.services import staff_record_relink
+from schools.models import School
+from schools.selectors import school_by_dfes_number
+
+from .models import TransferEvent, TransferRequest
+
+Status = TransferRequest.Status
+LINK_SALT = "hwb.transfers.decision-link"
+MESSAGE_MAX = 2000
+
+
+class TransferError(Exception):
+    """A transfer rule said no; the message says what is wrong and who can put it right."""
+
+
+# --- The rules ------------------------------------------------------------------------------------
+
+
+def _refuse_kind(kind: str, *, whose: str) -> None:
+    if kind == User.Kind.GOVERNOR:
+        raise TransferError(_("It is not possible to move governor accounts."))
+    if kind == User.Kind.ITE_STUDENT:
+        raise TransferError(
+            _(
+                "Moving accounts for ITE students is not offered, because of the number of "
+                "students and placements each year. Download what you need from %(whose)s "
+                "account before your placement ends."
+            )
+            % {"whose": whose}
+        )
+    if kind != User.Kind.STAFF:
+        raise TransferError(_("Only school staff accounts can be transferred."))
+
+
+def transfer_lookup_allowed(*, requester: User) -> bool:
+    """A member of staff may try this many previous usernames an hour (no enumerating)."""
+    key = f"hwb:transfer-lookups:{requester.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.HWB_TRANSFER_LOOKUPS_PER_HOUR
+
+
+def transfer_previous_account(
+    *, requester: User, previous_school: School | None, previous_username: str
+) -> User:
+    """The previous account the requester names, or TransferError (one message for "no such
+    account here", so the form tells nobody which usernames exist at which school)."""
+    if requester.school_id is None:
+        raise TransferError(_("Your account does not belong to a school."))
+    _refuse_kind(requester.kind, whose=_("your"))
+    if previous_school is None:
+        raise TransferError(
+            _(
+                "No school has this DfES number. Check it in the Address List of Schools on "
+                "the Welsh Government website."
+            )
+        )
+    if previous_school.pk == requester.school_id:
+        raise TransferError(
+            _(
+                "This is your new school's DfES number. Enter the DfES number of the school "
+                "you worked at before."
+            )
+        )
+    username = previous_username.strip().lower()[:64]
+    account = User.objects.filter(username=username, school=previous_school).first()
+    not_found = TransferError(
+        _(
+            "There is no staff account with this username at %(school)s that can be "
+            "transferred. Check the username with a digital champion at that school."
+        )
+        % {"school": previous_school.name}
+    )
+    if account is None or account.pk == requester.pk or account.kind == User.Kind.LEARNER:
+        raise not_found
+    _refuse_kind(account.kind, whose=_("that"))
+    if not account.is_active and (
+        account.deactivation_reason != User.DeactivationReason.LEFT
+        or account.deletion_due_at is None
+        or account.deletion_due_at <= timezone.now()
+    ):
+        raise TransferError(
+            _(
+                "The account %(username)s is closed and can no longer be transferred. Ask the "
+                "Hwb service desk if you need something from it."
+            )
+            % {"username": account.username}
+        )
+    return account
+
+
+def transfer_rules_check(
+    *, requester: User, previous_school: School, previous_account: User, new_request: bool
+) -> None:
+    """Every rule that the MIS records and runs of both schools decide (submit and proceed)."""
+    if last_successful_run(previous_school) is None:
+        raise TransferError(
+            _(
+                "%(school)s's Provisioning Client has not run successfully yet. Ask the school "
+                "to check its Provisioning Client, then try again after its next run."
+            )
+            % {"school": previous_school.name}
+        )
+    new_school = requester.school
+    if last_successful_run(new_school) is None:
+        raise TransferError(
+            _(
+                "Your new school's Provisioning Client has not run successfully yet. Ask your "
+                "school to check its Provisioning Client, then try again after its next run."
+            )
+        )
+    old_record = staff_record_of(school=previous_school, account=previous_account)
+    if old_record is None or old_record.leaving_date is None:
+        raise TransferError(
+            _(
+                "%(school)s's MIS has no leaving date for you yet. Ask its SIMS or Teacher "
+                "Centre administrator to add one; Hwb sees it after the school's next "
+                "successful provisioning run, usually the next day."
+            )
+            % {"school": previous_school.name}
+        )
+    new_record = staff_record_of(school=new_school, account=requester)
+    if (
+        new_record is None
+        or new_record.leaving_date is not None
+        or new_record.start_date is None
+        or not new_record.staff_code
+    ):
+        raise TransferError(
+            _(
+                "Your new school's MIS has no staff record for you with a start date and a "
+                "staff code. Ask its SIMS or Teacher Centre administrator to add them; Hwb "
+                "sees them after the school's next successful provisioning run."
+            )
+        )
+    if new_request:
+        open_requests = TransferRequest.objects.filter(status__in=TransferRequest.OPEN)
+        if open_requests.filter(requester=requester).exists():
+            raise TransferError(
+                _("You already have an open transfer request. Open it from your dashboard.")
+            )
+        if open_requests.filter(previous_account=previous_account).exists():
+            raise TransferError(
+                _("There is already an open transfer request for the account %(username)s.")
+                % {"username": previous_account.username}
+            )
+
+
+def transfer_approvers(*, previous_school: School, previous_account: User) -> tuple[str, list]:
+    """Who decides: the previous school's headteacher, or (when the headteacher's own account
+    is asked for, or the school has none) the local authority's officers."""
+    headteacher = (
+        SchoolRole.objects.filter(school=previous_school, role=SchoolRole.Role.HEADTEACHER)
+        .select_related("user")
+        .first()
+    )
+    if headteacher and headteacher.user.is_active and headteacher.user_id != previous_account.pk:
+        return TransferRequest.Approver.HEADTEACHER, [headteacher.user]
+    officers = list(
+        User.objects.filter(
+            kind=User.Kind.LA_OFFICER,
+            local_authority_id=previous_school.local_authority_id,
+            is_active=True,
+        )
+    )
+    return TransferRequest.Approver.LOCAL_AUTHORITY, officers
+
+
+def transfer_default_message(*, requester: User, previous_school: School, headteacher) -> str:
+    greeting = headteacher.get_full_name() if headteacher else _("Headteacher")
+    return _(
+        "Dear %(name)s,\n\nI have moved from %(previous)s to %(new)s. Please approve the "
+        "transfer of my Hwb account to my new school, so that I can keep my work.\n\n"
+        "Thank you,\n%(me)s"
+    ) % {
+        "name": greeting,
+        "previous": previous_school.name,
+        "new": requester.school.name,
+        "me": requester.get_full_name(),
+    }
+
+
+# --- Submitting -----------------------------------------------------------------------------------
+
+
+def _event(request: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
+    TransferEvent.objects.create(
+        request=request,
+        action=action,
+        actor_username=actor.username if actor else "",
+        note=note[:300],
+    )
+
+
+@transaction.atomic
+def transfer_request_submit(
+    *,
+    requester: User,
+    previous_dfes: str,
+    previous_username: str,
+    message: str,
+    headteacher_confirmed: bool,
+    ip_address: str | None = None,
+) -> TransferRequest:
+    """Check every rule and send the request to whoever decides it."""
+    if not headteacher_confirmed:
+        raise TransferError(_("Confirm the headteacher's details of your previous school."))
+    message = message.strip()
+    if not message or len(message) > MESSAGE_MAX:
+        raise TransferError(
+            _("Write a message to the headteacher of up to %(max)d characters.")
+            % {"max": MESSAGE_MAX}
+        )
+    requester = User.objects.select_for_update().get(pk=requester.pk)
+    previous_school = school_by_dfes_number(previous_dfes)
+    previous_account = transfer_previous_account(
+        requester=requester, previous_school=previous_school, previous_username=previous_username
+    )
+    transfer_rules_check(
+        requester=requester,
+        previous_school=previous_school,
+        previous_account=previous_account,
+        new_request=True,
+    )
+    approver, deciders = transfer_approvers(
+        previous_school=previous_school, previous_account=previous_account
+    )
+    if not deciders:
+        raise TransferError(
+            _(
+                "%(school)s has no headteacher in Hwb to decide, and its local authority has "
+                "no officer in Hwb. Ask the Hwb service desk (hwb@gov.wales) to help."
+            )
+            % {"school": previous_school.name}
+        )
+    try:
+        with transaction.atomic():
+            request = TransferRequest.objects.create(
+                requester=requester,
+                requester_username=requester.username,
+                new_school_id=requester.school_id,
+                previous_school=previous_school,
+                previous_account=previous_account,
+                previous_username=previous_account.username,
+                message=message,
+                approver=approver,
+            )
+    except IntegrityError:  # a second submit racing the first
+        raise TransferError(
+            _("You already have an open transfer request. Open it from your dashboard.")
+        ) from None
+    _event(request, "submitted", requester)
+    audit_record(
+        actor=requester,
+        action="transfer.submitted",
+        target=request,
+        school=requester.school,
+        ip_address=ip_address,
+        details={"previous_school": previous_school.dfes_number, "approver": approver},
+    )
+    _ask_deciders(request, deciders, template="transfer_request")
+    return request
+
+
+def transfer_decision_link(request: TransferRequest) -> str:
+    """The absolute, signed link in a decider's email (one request, single use, expiring)."""
+    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=LINK_SALT)
+    return settings.HWB_PORTAL_URL + reverse("transfers:decision_link", args=[token])
+
+
+def transfer_request_from_link(token: str) -> TransferRequest:
+    """The request a link is for, or TransferError for a tampered, expired or used link."""
+    try:
+        data = signing.loads(
+            token, salt=LINK_SALT, max_age=timedelta(days=settings.HWB_TRANSFER_LINK_DAYS)
+        )
+    except signing.SignatureExpired:
+        raise TransferError(_("This link has expired.")) from None
+    except signing.BadSignature:
+        raise TransferError(_("This link is not valid.")) from None
+    if not isinstance(data, dict):
+        raise TransferError(_("This link is not valid."))
+    request = TransferRequest.objects.filter(pk=data.get("r")).first()
+    if request is None:
+        raise TransferError(_("This link is not valid."))
+    if request.link_nonce != data.get("n"):
+        if request.status != Status.SUBMITTED:
+            raise TransferError(
+                _("This request has already been decided: %(status)s.")
+                % {"status": request.get_status_display()}
+            )
+        raise TransferError(_("This link is not valid."))
+    return request
+
+
+def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: str) -> None:
+    link = transfer_decision_link(request)
+    for decider in deciders:
+        email_enqueue(
+            to=decider.email,
+            template=template,
+            context={"request": request, "decider": decider, "link": link},
+            language=interface_language(decider) or "en",
+        )
+
+
+def _tell_requester(request: TransferRequest, template: str) -> None:
+    requester = request.requester
+    if requester is None:
+        return
+    email_enqueue(
+        to=requester.email,
+        template=template,
+        context={
+            "request": request,
+            "status_url": settings.HWB_PORTAL_URL + reverse("transfers:status"),
+        },
+        language=interface_language(requester) or "en",
+    )
+
+
+# --- Deciding -------------------------------------------------------------------------------------
+
+
+def transfer_may_decide(*, user: User, request: TransferRequest) -> bool:
+    """Whether ``user`` decides this request now (the approver is worked out afresh, so a new
+    headteacher decides a request sent to the old one)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    approver, deciders = transfer_approvers(
+        previous_school=request.previous_school, previous_account=request.previous_account
+    )
+    return any(decider.pk == user.pk for decider in deciders) and (
+        user.pk != request.previous_account_id
+    )
+
+
+@transaction.atomic
+def transfer_decide(
+    *, request_id: int, decider: User, approve: bool, ip_address: str | None = None
+) -> TransferRequest:
+    """Approve or reject: exactly one decision, however many clicks (the row is locked)."""
+    request = (
+        TransferRequest.objects.select_for_update()
+        .select_related("previous_school", "previous_account")
+        .get(pk=request_id)
+    )
+    if request.status != Status.SUBMITTED:
+        raise TransferError(
+            _("This request has already been decided: %(status)s.")
+            % {"status": request.get_status_display()}
+        )
+    if not transfer_may_decide(user=decider, request=request):
+        raise TransferError(_("You cannot decide this request."))
+    request.status = Status.APPROVED if approve else Status.REJECTED
+    request.decided_by = decider
+    request.decided_by_name = decider.get_full_name()
+    request.decided_at = timezone.now()
+    request.link_nonce = ""  # every link to it is spent
+    if not approve:
+        request.finished_at = request.decided_at
+    request.save()
+    _event(request, request.status, decider)
+    audit_record(
+        actor=decider,
+        action=f"transfer.{request.status}",
+        target=request,
+        school=request.previous_school,
+        ip_address=ip_address,
+    )
+    _tell_requester(request, "transfer_approved" if approve else "transfer_rejected")
+    return request
+
+
+# --- The member of staff's choice -----------------------------------------------------------------
+
+
+@transaction.atomic
+def transfer_proceed(
+    *, request_id: int, requester: User, ip_address: str | None = None
+) -> TransferRequest:
+    """Move the previous account to the new school; the unused new account is deactivated and
+    deleted 12 months later; both accounts are signed out everywhere."""
+    request = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
+    if request.status != Status.APPROVED:
+        raise TransferError(_("Only an approved request can go ahead."))
+    requester = User.objects.select_for_update().get(pk=requester.pk)
+    previous = User.objects.select_for_update().get(pk=request.previous_account_id)
+    if previous.school_id != request.previous_school_id:
+        raise TransferError(
+            _("The account %(username)s has moved meanwhile.") % {"username": previous.username}
+        )
+    transfer_previous_account(
+        requester=requester,
+        previous_school=request.previous_school,
+        previous_username=previous.username,
+    )
+    transfer_rules_check(
+        requester=requester,
+        previous_school=request.previous_school,
+        previous_account=previous,
+        new_request=False,
+    )
+    new_school = requester.school
+    account_moves_record(
+        moves=[
+            (
+                previous.pk,
+                request.previous_school_id,
+                new_school.pk,
+                {"transfer_request": request.pk, "replaces": requester.username},
+            )
+        ],
+        reason=AccountMove.Reason.TRANSFER,
+        actor=requester,
+        ip_address=ip_address,
+    )
+    staff_record_relink(school=new_school, from_account=requester, to_account=previous)
+    account_deactivate(
+        actor=requester,
+        account=requester,
+        reason=User.DeactivationReason.REPLACED,
+        deletion_due_at=deletion_due(timezone.localdate()),
+        ip_address=ip_address,
+    )
+    account_sessions_end(accounts=[requester, previous])
+    request.status = Status.COMPLETED
+    request.finished_at = timezone.now()
+    request.save(update_fields=["status", "finished_at"])
+    _event(request, "completed", requester)
+    audit_record(
+        actor=requester,
+        action="transfer.completed",
+        target=request,
+        school=new_school,
+        ip_address=ip_address,
+    )
+    return request
+
+
+@transaction.atomic
+def transfer_cancel(
+    *, request_id: int, requester: User, ip_address: str | None = None
+) -> TransferRequest:
+    """End the request; both accounts stay as they are."""
+    request = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
+    if request.status not in TransferRequest.OPEN:
+        raise TransferError(_("This request is no longer open."))
+    request.status = Status.CANCELLED
+    request.finished_at = timezone.now()
+    request.link_nonce = ""
+    request.save(update_fields=["status", "finished_at", "link_nonce"])
+    _event(request, "cancelled", requester)
+    audit_record(
+        actor=requester,
+        action="transfer.cancelled",
+        target=request,
+        school=requester.school,
+        ip_address=ip_address,
+    )
+    return request
+
+
+# --- Daily jobs -----------------------------------------------------------------------------------
+
+
+def transfer_requests_remind(*, now=None) -> int:
+    """Remind whoever decides a request left unanswered for HWB_TRANSFER_REMINDER_DAYS."""
+    now = now or timezone.now()
+    due = TransferRequest.objects.filter(
+        status=Status.SUBMITTED,
+        reminded_at__isnull=True,
+        created_at__lte=now - timedelta(days=settings.HWB_TRANSFER_REMINDER_DAYS),
+    )
+    reminded = 0
+    for request_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            request = (
+                TransferRequest.objects.select_for_update()
+                .select_related("previous_school", "previous_account")
+                .get(pk=request_id)
+            )
+            if request.status != Status.SUBMITTED or request.reminded_at is not None:
+                continue
+            request.reminded_at = now
+            request.save(update_fields=["reminded_at"])
+            _event(request, "reminded", None)
+            _approver, deciders = transfer_approvers(
+                previous_school=request.previous_school,
+                previous_account=request.previous_account,
+            )
+            _ask_deciders(request, deciders, template="transfer_reminder")
+            reminded += 1
+    return reminded
+
+
+def transfer_requests_expire(*, now=None) -> int:
+    """Close requests unanswered for HWB_TRANSFER_EXPIRY_DAYS; the member of staff is told."""
+    now = now or timezone.now()
+    due = TransferRequest.objects.filter(
+        status=Status.SUBMITTED,
+        created_at__lte=now - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS),
+    )
+    expired = 0
+    for request_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            request = TransferRequest.objects.select_for_update().get(pk=request_id)
+            if request.status != Status.SUBMITTED:
+                continue
+            request.status = Status.EXPIRED
+            request.finished_at = now
+            request.link_nonce = ""
+            request.save(update_fields=["status", "finished_at", "link_nonce"])
+            _event(request, "expired", None)
+            audit_record(
+                actor=None, action="transfer.expired", target=request, school=request.new_school
+            )
+            _tell_requester(request, "transfer_expired")
+            expired += 1
+    return expired
