@@ -361,9 +361,9 @@ class SnapshotApplication:
             INSERT INTO accounts_user (password, last_login, is_superuser, username, username_base,
                 email, first_name, last_name, kind, school_id, local_authority_id, upn_hash,
                 is_active, is_staff, must_change_password, preferred_language, date_joined,
-                deactivated_at, deactivation_reason, deletion_due_at)
+                deactivated_at, deactivation_reason, deletion_due_at, session_generation)
             SELECT %s, NULL, %s, n.username, n.username_base, {concat}, n.first_name, n.last_name,
-                n.kind, %s, NULL, n.upn_hash, %s, %s, %s, '', %s, NULL, '', NULL
+                n.kind, %s, NULL, n.upn_hash, %s, %s, %s, '', %s, NULL, '', NULL, 0
             FROM new_account n
             """,  # noqa: S608
             [unusable, False, domain, self.school.pk, True, False, False, self.now],
