@@ -115,14 +115,14 @@ def _learners(dfes: str) -> list[dict]:
     ]
 
 
-def _snapshot(dfes: str, learners: list[dict], extracted_at) -> dict:
+def _snapshot(dfes: str, learners: list[dict], extracted_at, staff=None) -> dict:
     return {
         "school": dfes,
         "mis": "SIMS",
         "client_version": "demo",
         "extracted_at": extracted_at.isoformat(),
         "learners": learners,
-        "staff": _staff(dfes),
+        "staff": staff if staff is not None else _staff(dfes),
     }
 
 
@@ -168,9 +168,16 @@ class Command(BaseCommand):
             dict(primary[2], upn=upn_from_digits("66120012409A"), forename="Lowri"),
         ]
         primary[0] = dict(primary[0], leaving_date=(now - timedelta(days=2)).date().isoformat())
+        # Siân Jones, a teacher, leaves Llanberis for Brynrefail: a leaving date here, a new
+        # staff record there (with a new account). She can ask to keep her old account.
+        left = (now - timedelta(days=2)).date().isoformat()
+        llanberis_staff = _staff("6612001")
+        llanberis_staff[2] = dict(llanberis_staff[2], leaving_date=left)
         snapshot_import(
             school=llanberis,
-            snapshot=_snapshot("6612001", primary + mistakes, now - timedelta(days=2)),
+            snapshot=_snapshot(
+                "6612001", primary + mistakes, now - timedelta(days=2), llanberis_staff
+            ),
         )
         # Brynrefail's MIS admits her: her account moves with its username and password.
         secondary = _learners("6614002")
@@ -182,9 +189,19 @@ class Command(BaseCommand):
                 leaving_date=None,
             )
         )
+        brynrefail_staff = _staff("6614002") + [
+            dict(
+                _staff("6612001")[2],
+                staff_code="SJO9",
+                start_date=(now - timedelta(days=1)).date().isoformat(),
+            )
+        ]
         snapshot_import(
-            school=brynrefail, snapshot=_snapshot("6614002", secondary, now - timedelta(days=1))
+            school=brynrefail,
+            snapshot=_snapshot("6614002", secondary, now - timedelta(days=1), brynrefail_staff),
         )
+        mover = MisStaff.objects.get(school=brynrefail, staff_code="SJO9").account
+        account_password_set(actor=None, account=mover, password=DEMO_PASSWORD)
         for dfes in ("6812003", "6814004"):
             snapshot_import(school=schools[dfes], snapshot=_snapshot(dfes, _learners(dfes), now))
         for dfes, *_names in SCHOOLS:
@@ -224,6 +241,13 @@ class Command(BaseCommand):
                 label = roles.get(account.pk, account.kind).replace("_", " ")
                 self.stdout.write(f"  {school.name_en:30} {label:18} {account.username}{star}")
             self.stdout.write(f"  {school.name_en:30} {'learners':18} and {others} more")
+        mover = MisStaff.objects.filter(school__dfes_number="6614002", staff_code="SJO9").first()
+        if mover and mover.account:
+            self.stdout.write(
+                f"Siân Jones left Llanberis (her account joness) for Brynrefail, where the MIS "
+                f"gave her {mover.account.username} *: signed in as {mover.account.username}, "
+                "open User management, My Profile, Account Transfer."
+            )
         move = AccountMove.objects.filter(to_school__in=schools.values()).first()
         if move:
             self.stdout.write(
