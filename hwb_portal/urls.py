@@ -15,6 +15,8 @@ admin.site.index_title = _("Schools, accounts and audit")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    # Before accounts: transfers serves Your Details and the dashboard (with its button/banners).
+    path("", include("transfers.urls")),
     path("", include("accounts.urls")),
     path("user-management/provisioning/", include("provisioning.urls")),
     path("schools/", include("schools.urls")),

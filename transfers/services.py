@@ -43,17 +43,16 @@ class TransferError(Exception):
 # --- The rules ------------------------------------------------------------------------------------
 
 
-def _refuse_kind(kind: str, *, whose: str) -> None:
+def _refuse_kind(kind: str) -> None:
     if kind == User.Kind.GOVERNOR:
         raise TransferError(_("It is not possible to move governor accounts."))
     if kind == User.Kind.ITE_STUDENT:
         raise TransferError(
             _(
-                "Moving accounts for ITE students is not offered, because of the number of "
-                "students and placements each year. Download what you need from %(whose)s "
-                "account before your placement ends."
+                "Moving accounts for ITE students is not offered due to the number of students "
+                "and placements each year. All ITE students should download all necessary data "
+                "before the end of each placement."
             )
-            % {"whose": whose}
         )
     if kind != User.Kind.STAFF:
         raise TransferError(_("Only school staff accounts can be transferred."))
@@ -78,7 +77,7 @@ def transfer_previous_account(
     account here", so the form tells nobody which usernames exist at which school)."""
     if requester.school_id is None:
         raise TransferError(_("Your account does not belong to a school."))
-    _refuse_kind(requester.kind, whose=_("your"))
+    _refuse_kind(requester.kind)
     if previous_school is None:
         raise TransferError(
             _(
@@ -104,7 +103,7 @@ def transfer_previous_account(
     )
     if account is None or account.pk == requester.pk or account.kind == User.Kind.LEARNER:
         raise not_found
-    _refuse_kind(account.kind, whose=_("that"))
+    _refuse_kind(account.kind)
     if not account.is_active and (
         account.deactivation_reason != User.DeactivationReason.LEFT
         or account.deletion_due_at is None
@@ -330,7 +329,12 @@ def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: s
         email_enqueue(
             to=decider.email,
             template=template,
-            context={"request": request, "decider": decider, "link": link},
+            context={
+                "request": request,
+                "decider": decider,
+                "link": link,
+                "link_days": settings.HWB_TRANSFER_LINK_DAYS,
+            },
             language=interface_language(decider) or "en",
         )
 
@@ -372,7 +376,7 @@ def transfer_decide(
 ) -> TransferRequest:
     """Approve or reject: exactly one decision, however many clicks (the row is locked)."""
     request = (
-        TransferRequest.objects.select_for_update()
+        TransferRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "previous_account")
         .get(pk=request_id)
     )
@@ -507,7 +511,7 @@ def transfer_requests_remind(*, now=None) -> int:
     for request_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             request = (
-                TransferRequest.objects.select_for_update()
+                TransferRequest.objects.select_for_update(of=("self",))
                 .select_related("previous_school", "previous_account")
                 .get(pk=request_id)
             )

@@ -1,0 +1,61 @@
+"""The Hwb team's view of Account Transfer requests: read-only, each with its timeline."""
+
+from django.contrib import admin
+
+from .models import TransferEvent, TransferRequest
+
+
+class TransferEventInline(admin.TabularInline):
+    model = TransferEvent
+    fields = ("created_at", "action", "actor_username", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(admin.ModelAdmin):
+    """Every request and what became of it: the services change them, never the admin."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "previous_username",
+        "previous_school",
+        "requester_username",
+        "new_school",
+        "approver",
+        "status",
+        "decided_by_name",
+        "finished_at",
+    )
+    list_filter = ("status", "approver", "created_at")
+    search_fields = (
+        "previous_username",
+        "requester_username",
+        "previous_school__dfes_number",
+        "new_school__dfes_number",
+        "decided_by_name",
+    )
+    list_select_related = ("previous_school", "new_school")
+    date_hierarchy = "created_at"
+    exclude = ("link_nonce",)
+    inlines = [TransferEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,467 @@
+"""Thin views of Account Transfer: Your Details' button, the wizard, the status page, decisions.
+
+The member of staff's pages sit in User management (signed in, and signed in again); the
+decision link in a headteacher's email needs only the headteacher's own sign-in.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
+
+from accounts.models import User
+from accounts.reauth import recent_reauth_required
+from accounts.requests import client_ip
+from accounts.selectors import user_roles_at_school
+from schools.selectors import school_by_dfes_number
+
+from . import selectors, services
+from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
+from .models import TransferRequest
+
+# The decision link's token, kept in the session once followed (the page's URL stays clean).
+LINK_SESSION_KEY = "hwb_transfer_link"
+# The transferred account's username, shown after Proceed signs the member of staff out.
+COMPLETED_SESSION_KEY = "hwb_transfer_completed"
+
+
+def _workforce_only(view):
+    """Transfers are for the school workforce; a learner (or an officer) finds no such page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _no_learners(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.user.is_authenticated and request.user.kind == User.Kind.LEARNER:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _no_referrer(view):
+    """Decision pages: their address (once, the token) never leaves in a Referer header."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+# --- User management: Your Details and the School Staff Dashboard ---------------------------------
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def profile(request: HttpRequest) -> HttpResponse:
+    """Your Details, with the Account Transfer button top right for school staff."""
+    return render(
+        request,
+        "transfers/profile.html",
+        {
+            "roles": user_roles_at_school(request.user),
+            "may_transfer": selectors.may_ask_for_transfer(request.user),
+        },
+    )
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The School Staff Dashboard, with the transfer banners: a reviewed request, and for a
+    headteacher (or local-authority officer) the requests waiting for their decision."""
+    user = request.user
+    awaiting_choice = (
+        selectors.transfer_request_awaiting_choice(requester=user)
+        if selectors.may_ask_for_transfer(user)
+        else None
+    )
+    to_decide = (
+        [] if user.kind == User.Kind.LEARNER else selectors.transfer_requests_to_decide(user=user)
+    )
+    return render(
+        request,
+        "transfers/dashboard.html",
+        {
+            "roles": user_roles_at_school(user),
+            "awaiting_choice": awaiting_choice,
+            "to_decide": to_decide,
+        },
+    )
+
+
+# --- The member of staff's pages ------------------------------------------------------------------
+
+
+def _not_offered(request: HttpRequest) -> HttpResponse:
+    return render(request, "transfers/not_offered.html")
+
+
+@never_cache
+@recent_reauth_required
+@_workforce_only
+@require_safe
+def start(request: HttpRequest) -> HttpResponse:
+    """Account Transfer: what happens to the new account, and what is needed, before starting."""
+    if not selectors.may_ask_for_transfer(request.user):
+        return _not_offered(request)
+    if selectors.transfer_request_open_of(requester=request.user):
+        return redirect("transfers:status")
+    return render(request, "transfers/start.html")
+
+
+WIZARD_STEPS = ("previous-school", "message", "check")
+
+
+class _SubmitRefused(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+@method_decorator([never_cache, recent_reauth_required], name="dispatch")
+class TransferWizard(NamedUrlSessionWizardView):
+    """Step 1 of 3: previous school and username; 2: message; 3: check and Submit."""
+
+    form_list = [
+        ("previous-school", PreviousSchoolForm),
+        ("message", MessageForm),
+        ("check", CheckAnswersForm),
+    ]
+    templates = {
+        "previous-school": "transfers/wizard_previous_school.html",
+        "message": "transfers/wizard_message.html",
+        "check": "transfers/wizard_check.html",
+    }
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise Http404
+        if not selectors.may_ask_for_transfer(request.user):
+            return redirect("transfers:start")
+        if selectors.transfer_request_open_of(requester=request.user):
+            return redirect("transfers:status")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_template_names(self):
+        return [self.templates[self.steps.current]]
+
+    # Step 1's answers, checked again (not counted against the hourly limit) for later steps.
+    def _previous(self) -> dict | None:
+        if not hasattr(self, "_previous_cache"):
+            self._previous_cache = self.get_cleaned_data_for_step("previous-school")
+        return self._previous_cache
+
+    def _approvers(self) -> tuple[str, list[User]]:
+        if not hasattr(self, "_approvers_cache"):
+            previous = self._previous()
+            self._approvers_cache = (
+                services.transfer_approvers(
+                    previous_school=previous["previous_school"],
+                    previous_account=previous["previous_account"],
+                )
+                if previous
+                else (TransferRequest.Approver.HEADTEACHER, [])
+            )
+        return self._approvers_cache
+
+    def _headteacher(self) -> User | None:
+        approver, deciders = self._approvers()
+        if approver == TransferRequest.Approver.HEADTEACHER and deciders:
+            return deciders[0]
+        return None
+
+    def get_form_kwargs(self, step=None):
+        if step == "previous-school":
+            # Only the member of staff sending step 1 counts against the limit on look-ups.
+            sent_now = (
+                self.request.method == "POST"
+                and step == self.steps.current
+                and self.request.POST.get(f"{self.prefix}-current_step") == step
+            )
+            return {"requester": self.request.user, "count_lookup": sent_now}
+        if step == "message":
+            approver, _deciders = self._approvers()
+            return {"to_local_authority": approver == TransferRequest.Approver.LOCAL_AUTHORITY}
+        return {}
+
+    def get_form_initial(self, step):
+        previous = self._previous() if step == "message" else None
+        if previous is None:
+            return {}
+        return {
+            "message": services.transfer_default_message(
+                requester=self.request.user,
+                previous_school=previous["previous_school"],
+                headteacher=self._headteacher(),
+            )
+        }
+
+    def get(self, request: HttpRequest, *args, **kwargs):
+        step = kwargs.get("step")
+        # A later step needs the earlier ones' answers, still valid (the rules may have changed).
+        if step in ("message", "check", self.done_step_name) and self._previous() is None:
+            self.storage.current_step = "previous-school"
+            return redirect(self.get_step_url("previous-school"))
+        if step in ("check", self.done_step_name) and not self.get_cleaned_data_for_step("message"):
+            self.storage.current_step = "message"
+            return redirect(self.get_step_url("message"))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        step = self.steps.current
+        context["step_caption"] = _("Step %(number)d of %(count)d") % {
+            "number": WIZARD_STEPS.index(step) + 1,
+            "count": len(WIZARD_STEPS),
+        }
+        if step == "previous-school":
+            dfes_number = (form.data.get(form.add_prefix("dfes_number")) or "").strip()
+            school = school_by_dfes_number(dfes_number) if form.is_bound else None
+            context["previous_school_name"] = school.name if school else ""
+        else:
+            previous = self._previous() or {}
+            approver, deciders = self._approvers()
+            context.update(
+                previous=previous,
+                previous_school=previous.get("previous_school"),
+                to_local_authority=approver == TransferRequest.Approver.LOCAL_AUTHORITY,
+                headteacher=self._headteacher(),
+                has_deciders=bool(deciders),
+                message=(self.get_cleaned_data_for_step("message") or {}).get("message", "")
+                if step == "check"
+                else "",
+            )
+        return context
+
+    def render_done(self, form, **kwargs):
+        # Submitting is a write, so it happens on the POST of the last step, never on a GET of
+        # a "done" URL (formtools' named-URL wizard would redirect there first).
+        if self.request.method != "POST":
+            return redirect(self.get_step_url(self.steps.last))
+        try:
+            return WizardView.render_done(self, form, **kwargs)
+        except _SubmitRefused as refusal:  # the answers stay, to put right and send again
+            return refusal.response
+
+    def done(self, form_list, form_dict=None, **kwargs):
+        previous = form_dict["previous-school"].cleaned_data
+        message = form_dict["message"].cleaned_data
+        try:
+            transfer = services.transfer_request_submit(
+                requester=self.request.user,
+                previous_dfes=previous["dfes_number"],
+                previous_username=previous["previous_username"],
+                message=message["message"],
+                headteacher_confirmed=message["headteacher_confirmed"],
+                ip_address=client_ip(self.request),
+            )
+        except services.TransferError as error:
+            check = form_dict["check"]
+            check.add_error(None, str(error))
+            raise _SubmitRefused(self.render(check)) from None
+        if transfer.approver == TransferRequest.Approver.LOCAL_AUTHORITY:
+            sent = _(
+                "Your request has been sent to the local authority of %(school)s. You will get "
+                "an email at your new Hwb account when it has been decided."
+            ) % {"school": transfer.previous_school.name}
+        else:
+            sent = _(
+                "Your request has been sent to the headteacher of %(school)s. You will get an "
+                "email at your new Hwb account when it has been decided."
+            ) % {"school": transfer.previous_school.name}
+        messages.success(self.request, sent)
+        return redirect("transfers:status")
+
+
+transfer_wizard = TransferWizard.as_view(url_name="transfers:wizard", done_step_name="done")
+
+
+def _status_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    transfer_requests = selectors.transfer_requests_of(requester=request.user)
+    current = next((each for each in transfer_requests if each.is_open), None)
+    return render(
+        request,
+        "transfers/status.html",
+        {
+            "current": current,
+            "past": [each for each in transfer_requests if each is not current],
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@recent_reauth_required
+@_workforce_only
+@require_safe
+def status(request: HttpRequest) -> HttpResponse:
+    """Account Transfer Status: the request, its timeline, and (approved) Proceed or Cancel."""
+    if not selectors.may_ask_for_transfer(request.user):
+        return _not_offered(request)
+    return _status_page(request)
+
+
+@never_cache
+@recent_reauth_required
+@_workforce_only
+@require_POST
+def proceed(request: HttpRequest, pk: int) -> HttpResponse:
+    """Proceed with transfer: the previous account comes here, and everyone signs in again."""
+    transfer = selectors.request_for_requester(requester=request.user, pk=pk)
+    try:
+        services.transfer_proceed(
+            request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
+        )
+    except services.TransferError as error:
+        return _status_page(request, error=str(error), status=400)
+    logout(request)
+    request.session[COMPLETED_SESSION_KEY] = transfer.previous_username
+    return redirect("transfers:completed")
+
+
+@never_cache
+@require_safe
+def completed(request: HttpRequest) -> HttpResponse:
+    """After Proceed: signed out, told which account to sign in with."""
+    username = request.session.get(COMPLETED_SESSION_KEY)
+    if not username or request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "transfers/completed.html", {"username": username})
+
+
+@never_cache
+@recent_reauth_required
+@_workforce_only
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel Request: the request ends; both accounts stay as they are."""
+    transfer = selectors.request_for_requester(requester=request.user, pk=pk)
+    try:
+        services.transfer_cancel(
+            request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
+        )
+    except services.TransferError as error:
+        return _status_page(request, error=str(error), status=400)
+    messages.success(
+        request,
+        _(
+            "Your request has been cancelled. Keep using the Hwb account created at your new "
+            "school."
+        ),
+    )
+    return redirect("transfers:status")
+
+
+# --- Deciding -------------------------------------------------------------------------------------
+
+
+def _link_problem(request: HttpRequest, message: str, *, decided: bool = False) -> HttpResponse:
+    """A plain page saying why nothing was done (status 400; nothing has changed)."""
+    return render(
+        request,
+        "transfers/link_problem.html",
+        {"message": message, "decided": decided},
+        status=400,
+    )
+
+
+def _decision_page(
+    request: HttpRequest, transfer: TransferRequest, *, action: str, error: str = ""
+) -> HttpResponse:
+    """Show the request and, while it waits, Approve and Reject; a POST decides."""
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "reject"):
+            error = _("Choose Approve or Reject.")
+        else:
+            try:
+                transfer = services.transfer_decide(
+                    request_id=transfer.pk,
+                    decider=request.user,
+                    approve=decision == "approve",
+                    ip_address=client_ip(request),
+                )
+            except services.TransferError as refusal:
+                return _link_problem(request, str(refusal), decided=True)
+            return render(request, "transfers/decision_done.html", {"transfer": transfer})
+    return render(
+        request,
+        "transfers/decision.html",
+        {"transfer": transfer, "action": action, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _forbidden(request: HttpRequest, transfer: TransferRequest) -> HttpResponse:
+    return render(request, "transfers/decision_forbidden.html", {"transfer": transfer}, status=403)
+
+
+@never_cache
+@_no_referrer
+@_no_learners
+@require_safe
+def decision_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the email: checked, kept in the session, and swapped for a clean URL.
+
+    A GET never decides anything (mail scanners follow links)."""
+    try:
+        services.transfer_request_from_link(token)
+    except services.TransferError as error:
+        return _link_problem(request, str(error))
+    request.session[LINK_SESSION_KEY] = token
+    return redirect("transfers:decision")
+
+
+@never_cache
+@_no_referrer
+@login_required
+@_no_learners
+@require_http_methods(["GET", "POST"])
+def decision(request: HttpRequest) -> HttpResponse:
+    """The request a link is for; only whoever decides it (signed in as themselves) may."""
+    token = request.session.get(LINK_SESSION_KEY)
+    if not token:
+        return _link_problem(request, _("Open the link in the email again to see the request."))
+    try:  # checked again on every visit and every POST: decided, expired or replaced
+        transfer = services.transfer_request_from_link(token)
+    except services.TransferError as error:
+        return _link_problem(request, str(error))
+    transfer = selectors.request_for_decision_page(transfer.pk)
+    if not services.transfer_may_decide(user=request.user, request=transfer):
+        return _forbidden(request, transfer)
+    return _decision_page(request, transfer, action=reverse("transfers:decision"))
+
+
+@never_cache
+@recent_reauth_required
+@_no_learners
+@require_http_methods(["GET", "POST"])
+def decide_from_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same decision page, opened from the headteacher's dashboard."""
+    transfer = selectors.request_for_decider(user=request.user, pk=pk)
+    return _decision_page(
+        request, transfer, action=reverse("transfers:decide_from_dashboard", args=[pk])
+    )
