@@ -317,6 +317,22 @@ def account_moves_record(
             deactivation_reason="",
             deletion_due_at=None,
         )
+    # Roles belong to a school: an account that leaves one keeps none of its roles there.
+    for to_school, account_ids in by_destination.items():
+        for role in (
+            SchoolRole.objects.filter(user_id__in=account_ids)
+            .exclude(school_id=to_school)
+            .select_related("user", "school")
+        ):
+            audit_record(
+                actor=actor,
+                action="school_role.revoked",
+                target=role.user,
+                school=role.school,
+                ip_address=ip_address,
+                details={"role": role.role, "reason": reason},
+            )
+            role.delete()
     usernames = dict(
         User.objects.filter(pk__in=[m[0] for m in moves]).values_list("pk", "username")
     )

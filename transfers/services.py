@@ -180,7 +180,9 @@ def transfer_approvers(*, previous_school: School, previous_account: User) -> tu
     """Who decides: the previous school's headteacher, or (when the headteacher's own account
     is asked for, or the school has none) the local authority's officers."""
     headteacher = (
-        SchoolRole.objects.filter(school=previous_school, role=SchoolRole.Role.HEADTEACHER)
+        SchoolRole.objects.filter(
+            school=previous_school, role=SchoolRole.Role.HEADTEACHER, user__school=previous_school
+        )
         .select_related("user")
         .first()
     )
@@ -275,9 +277,16 @@ def transfer_request_submit(
                 message=message,
                 approver=approver,
             )
-    except IntegrityError:  # a second submit racing the first
+    except IntegrityError:  # a second submit racing the first: say which side was taken
+        if TransferRequest.objects.filter(
+            status__in=TransferRequest.OPEN, requester=requester
+        ).exists():
+            raise TransferError(
+                _("You already have an open transfer request. Open it from your dashboard.")
+            ) from None
         raise TransferError(
-            _("You already have an open transfer request. Open it from your dashboard.")
+            _("There is already an open transfer request for the account %(username)s.")
+            % {"username": previous_account.username}
         ) from None
     _event(request, "submitted", requester)
     audit_record(
