@@ -295,3 +295,21 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class UsernameCounter(models.Model):
+    """The highest clash number given for a username base ("jonesa" -> 57).
+
+    Usernames are never reused, so numbers only go up and the smallest free number is one
+    above the highest given: one indexed row per base, however many Joneses Wales has.
+    """
+
+    username_base = models.CharField(max_length=64, primary_key=True)
+    last_number = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("username counter")
+        verbose_name_plural = _("username counters")
+
+    def __str__(self) -> str:
+        return f"{self.username_base}: {self.last_number}"

@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from .models import RetiredUsername, User
+from django.db import connection, transaction
+
+from .models import RetiredUsername, User, UsernameCounter
 
 # Letters that Unicode decomposition does not fold to ASCII on its own.
 _SPECIAL_FOLDS = str.maketrans(
@@ -61,10 +63,8 @@ def _clash_number(username: str, base: str) -> int:
 
 
 def usernames_taken(bases: Iterable[str]) -> dict[str, set[int]]:
-    """For each base, the clash numbers already used by an account or a retired username.
-
-    The bare base counts as number 1. Two indexed look-ups, however many bases.
-    """
+    """For each base, the clash numbers used by an account or a retired username (the bare
+    base counts as 1). Reads every username of those bases: the slow, sure way."""
     taken: dict[str, set[int]] = defaultdict(set)
     bases = set(bases)
     for model in (User, RetiredUsername):
@@ -76,25 +76,77 @@ def usernames_taken(bases: Iterable[str]) -> dict[str, set[int]]:
     return taken
 
 
-def usernames_allocate(bases: list[str]) -> list[str]:
-    """A free username for each base in the list, in order: the smallest free numbers first.
+def _counters_advance(wanted: Counter) -> dict[str, int]:
+    """Raise each base's counter by the numbers wanted; return each base's new highest.
 
-    Two people with the same base in one list get different numbers.
+    One statement per 500 bases; the row of each base is locked until the caller's transaction
+    ends, so two runs choosing at once get different numbers.
     """
-    taken = usernames_taken(bases)
-    chosen = []
-    for base in bases:
-        numbers = taken[base]
-        candidate = 1
-        while candidate in numbers:
-            candidate += 1
-        numbers.add(candidate)
-        chosen.append(base if candidate == 1 else f"{base}{candidate}")
+    table = UsernameCounter._meta.db_table
+    highest: dict[str, int] = {}
+    items = sorted(wanted.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (username_base, last_number) VALUES {values}
+                ON CONFLICT (username_base)
+                DO UPDATE SET last_number = {table}.last_number + excluded.last_number
+                RETURNING username_base, last_number
+                """,  # noqa: S608
+                [value for pair in chunk for value in pair],
+            )
+            highest.update(cursor.fetchall())
+    return highest
+
+
+def usernames_allocate(bases: list[str]) -> list[str]:
+    """A free username for each base in the list, in order (two people with one base get
+    different numbers). Call inside a transaction.
+
+    The counters give the numbers; a username that somehow exists already (made outside this
+    function) is caught, and that base's counter is set from the usernames themselves.
+    """
+    wanted = Counter(bases)
+    with transaction.atomic():
+        highest = _counters_advance(wanted)
+        chosen = _numbered(bases, wanted, highest)
+        clashes = _existing(chosen)
+        if clashes:
+            repaired = {base_of(name) for name in clashes}
+            taken = usernames_taken(repaired)
+            UsernameCounter.objects.filter(username_base__in=repaired).delete()
+            reset = Counter({base: max(taken[base], default=0) for base in repaired})
+            _counters_advance(reset + Counter({b: n for b, n in wanted.items() if b in repaired}))
+            highest.update({b: max(taken[b], default=0) + wanted[b] for b in repaired})
+            chosen = _numbered(bases, wanted, highest)
     return chosen
 
 
+def _numbered(bases: list[str], wanted: Counter, highest: dict[str, int]) -> list[str]:
+    given: dict[str, int] = {base: highest[base] - count for base, count in wanted.items()}
+    chosen = []
+    for base in bases:
+        given[base] += 1
+        number = given[base]
+        chosen.append(base if number == 1 else f"{base}{number}")
+    return chosen
+
+
+def _existing(usernames: list[str]) -> set[str]:
+    found: set[str] = set()
+    for model in (User, RetiredUsername):
+        for chunk in _chunks(sorted(set(usernames)), 5000):
+            found.update(
+                model.objects.filter(username__in=chunk).values_list("username", flat=True)
+            )
+    return found
+
+
 def username_next_free(base: str) -> str:
-    """The base itself if free, else the base with the smallest free number from 2 up."""
+    """The base itself if never given, else the base with the next number from 2 up."""
     return usernames_allocate([base])[0]
 
 

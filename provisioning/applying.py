@@ -328,9 +328,6 @@ class SnapshotApplication:
             ]
         if not rows:
             return
-        if self.pg:
-            # Usernames are Wales-wide: runs of different schools choose them one at a time.
-            self._sql("SELECT pg_advisory_xact_lock(%s)", [USERNAME_LOCK])
         usernames = usernames_allocate([row[3] for row in rows])
         self._sql("DELETE FROM new_account")
         self._load(
@@ -660,10 +657,6 @@ class SnapshotApplication:
             },
             "staff": {code: staff_names.get(code) for code in self.staff.keys},
         }
-
-
-# Any fixed number: the advisory lock that makes choosing usernames one-at-a-time across runs.
-USERNAME_LOCK = 4_801_200
 
 
 def learner_moves_settle(

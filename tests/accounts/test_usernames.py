@@ -37,7 +37,7 @@ def test_long_surnames_are_cut_to_twenty_letters():
     )
 
 
-def test_a_clash_takes_the_smallest_free_number(db, school):
+def test_a_clash_takes_the_next_number_and_numbers_are_never_given_twice(db, school):
     first = make_account(school=school, first_name="Joe", last_name="Bloggs")
     second = make_account(school=school, first_name="Jane", last_name="Bloggs")
     third = make_account(school=school, first_name="Jim", last_name="Blöggs")
@@ -47,8 +47,8 @@ def test_a_clash_takes_the_smallest_free_number(db, school):
         "bloggsj3",
     ]
     User.objects.filter(pk=second.pk).delete()
-    # bloggsj2 is free again in the table, and is used since it was never retired.
-    assert make_account(school=school, first_name="Jo", last_name="Bloggs").username == "bloggsj2"
+    # Even a username whose account is gone (and, here, never retired) is not given again.
+    assert make_account(school=school, first_name="Jo", last_name="Bloggs").username == "bloggsj4"
 
 
 def test_retired_usernames_are_never_given_again(db, school):
@@ -79,12 +79,14 @@ def test_a_name_ending_in_digits_never_looks_like_a_clash_number():
     assert username_base(first_name="Ann", last_name="Henry8") == "henry8a"
 
 
-def test_many_people_with_one_name_get_consecutive_free_numbers(db, school):
+def test_many_people_with_one_name_get_consecutive_numbers(db, school):
     make_account(school=school, first_name="Joe", last_name="Bloggs")
     RetiredUsername.objects.create(username="bloggsj3", username_base="bloggsj")
+    # bloggsj3 was taken outside the counters: it is found, and numbers go on above it.
     assert usernames_allocate(["bloggsj", "bloggsj", "evansa", "bloggsj"]) == [
-        "bloggsj2",
         "bloggsj4",
-        "evansa",
         "bloggsj5",
+        "evansa",
+        "bloggsj6",
     ]
+    assert usernames_allocate(["bloggsj"]) == ["bloggsj7"]
