@@ -35,6 +35,8 @@ FALLBACK = "user"
 
 def ascii_fold(text: str) -> str:
     """'Siân ap Ŵyn-Jones' -> 'Sian ap Wyn-Jones'."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
     return (
         "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -125,15 +125,19 @@ class SnapshotApplication:
                         return outcome
                 self._classify("learner")
                 self._classify("staff")
+                self._count_classes()
                 self._write_records("learner")
                 self._write_records("staff")
                 learners_absent = self._mark_absent("learner")
                 staff_absent = self._mark_absent("staff")
-                self._link_existing_learner_accounts()
-                self._create_accounts("learner")
-                self._create_accounts("staff")
+                # Statements with nothing to do are skipped: an unchanged roll is cheap.
+                if self._has("learner", "new", "restored"):
+                    self._link_existing_learner_accounts()
+                    self._create_accounts("learner")
+                    outcome.new_roll_conflicts = self._new_roll_conflicts()
+                if self._has("staff", "new", "restored"):
+                    self._create_accounts("staff")
                 self._refresh_statistics()
-                outcome.new_roll_conflicts = self._new_roll_conflicts()
                 outcome.moves = self._move_learners()
                 self._update_names()
                 self._restore_accounts()
@@ -252,9 +256,24 @@ class SnapshotApplication:
             [self.school.pk],
         )
 
+    def _count_classes(self) -> None:
+        self.classes = {
+            (kind, cls): count
+            for kind, cls, count in self._sql(
+                "SELECT 'learner', cls, COUNT(*) FROM stage_learner GROUP BY cls"
+                " UNION ALL SELECT 'staff', cls, COUNT(*) FROM stage_staff GROUP BY cls"
+            ).fetchall()
+        }
+
+    def _has(self, kind: str, *classes: str) -> bool:
+        return any(self.classes.get((kind, cls)) for cls in classes)
+
     def _write_records(self, kind: str) -> None:
         table, key, columns = self._compared(kind)
         names = ", ".join(columns)
+        if not self._has(kind, "new"):
+            self._write_changes(kind)
+            return
         self.inserted[table] += self._sql(
             f"""
             INSERT INTO {table} (school_id, {key}, {names}, absent, updated_at)
@@ -262,6 +281,12 @@ class SnapshotApplication:
             """,  # noqa: S608
             [self.school.pk, False, self.now],
         ).rowcount
+        self._write_changes(kind)
+
+    def _write_changes(self, kind: str) -> None:
+        if not self._has(kind, "changed", "restored", "leaving"):
+            return
+        table, _key, columns = self._compared(kind)
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
         self._sql(
             f"""
@@ -466,6 +491,8 @@ class SnapshotApplication:
             ("learner", "provisioning_mislearner", "upn_hash"),
             ("staff", "provisioning_misstaff", "staff_code"),
         ):
+            if not self._has(kind, "changed", "restored"):
+                continue
             self._sql(
                 f"""
                 UPDATE accounts_user SET first_name = s.forename, last_name = s.surname
@@ -493,7 +520,12 @@ class SnapshotApplication:
 
     def _restore_accounts(self) -> None:
         """Rule 4: back on this school's roll, the same account is reactivated."""
-        for table in ("provisioning_mislearner", "provisioning_misstaff"):
+        for kind, table in (
+            ("learner", "provisioning_mislearner"),
+            ("staff", "provisioning_misstaff"),
+        ):
+            if not self._has(kind, "restored"):
+                continue
             restored = self._sql(
                 f"""
                 UPDATE accounts_user SET is_active = %s, deactivated_at = NULL,
