@@ -8,7 +8,15 @@ from django.utils.translation import ngettext
 from schools.identifiers import is_valid_upn, upn_hash
 
 from .emails import email_deliver
-from .models import AccountMove, AuditEntry, OutboundEmail, RetiredUsername, SchoolRole, User
+from .models import (
+    AccountMove,
+    AuditEntry,
+    OutboundEmail,
+    RetiredUsername,
+    SchoolRole,
+    User,
+    UsernameCounter,
+)
 
 
 class SchoolRoleInline(admin.TabularInline):
@@ -180,3 +188,20 @@ class OutboundEmailAdmin(admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(UsernameCounter)
+class UsernameCounterAdmin(admin.ModelAdmin):
+    """Read-only: the highest number given per username base."""
+
+    list_display = ("username_base", "last_number")
+    search_fields = ("username_base",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -59,3 +59,22 @@ class TransferRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TransferEvent)
+class TransferEventAdmin(admin.ModelAdmin):
+    """Every request's timeline in one list (read-only)."""
+
+    list_display = ("created_at", "request", "action", "actor_username")
+    list_filter = ("action",)
+    search_fields = ("request__requester_username", "request__previous_username")
+    list_select_related = ("request",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
