@@ -19,6 +19,7 @@ from accounts.models import AccountMove, SchoolRole, User
 from accounts.selectors import interface_language
 from accounts.services import (
     account_deactivate,
+    account_language_set,
     account_moves_record,
     account_sessions_end,
     audit_record,
@@ -460,6 +461,10 @@ def transfer_proceed(
         ip_address=ip_address,
     )
     staff_record_relink(school=new_school, from_account=requester, to_account=previous)
+    if requester.preferred_language:  # the language they chose goes with them
+        account_language_set(
+            user=previous, language=requester.preferred_language, ip_address=ip_address
+        )
     account_deactivate(
         actor=requester,
         account=requester,
