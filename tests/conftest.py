@@ -7,6 +7,7 @@ from accounts.models import SchoolRole, User
 from accounts.reauth import SESSION_KEY
 
 from .factories import PASSWORD, SchoolFactory, make_account, make_champion
+from .workers import local_authorities, queue  # noqa: F401 - fixtures for the real-worker tests
 
 
 @pytest.fixture

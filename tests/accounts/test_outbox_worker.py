@@ -7,29 +7,21 @@ Then a real SMTP server (aiosmtpd, the outside world) starts on that port, and e
 arrives exactly once.
 """
 
-import os
 import socket
-import subprocess
-import sys
-import time
-import uuid
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.emails import email_enqueue
 from accounts.models import OutboundEmail
 from accounts.tasks import email_deliver
-from hwb_portal.celery import app as celery_app
 from provisioning.models import ProvisioningRun
-from schools.identifiers import WELSH_LOCAL_AUTHORITIES
-from schools.models import LocalAuthority, School
+from schools.models import School
 from tests.factories import SchoolFactory
-from tests.services import require
+from tests.workers import start_worker, stop, wait_until
 
 EMAILS = 5
 TIMEOUT = 30
@@ -47,33 +39,8 @@ class RecordingHandler:
 
 
 @pytest.fixture
-def school(transactional_db) -> School:
-    """A school of its own (each transactional test's flush removes the migrations' authorities)."""
-    for code, (name_en, name_cy) in WELSH_LOCAL_AUTHORITIES.items():
-        LocalAuthority.objects.get_or_create(
-            code=code, defaults={"name_en": name_en, "name_cy": name_cy}
-        )
+def school(local_authorities) -> School:
     return SchoolFactory(dfes_number="6612001", name_en="Llanberis Primary School")
-
-
-@pytest.fixture
-def queue():
-    """Send tasks through Redis to a queue only this test's worker reads."""
-    redis_url = os.environ.get("REDIS_URL", "")
-    require(bool(redis_url), "Redis", "set REDIS_URL=redis://127.0.0.1:6379/0")
-    require(
-        connection.vendor == "postgresql",
-        "PostgreSQL",
-        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/hwb_portal",
-    )
-    name = f"hwb-test-{uuid.uuid4().hex[:8]}"
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue)
-    conf.task_always_eager = False
-    conf.broker_url = redis_url
-    conf.task_default_queue = name
-    yield name
-    conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
 
 
 @pytest.fixture
@@ -82,61 +49,6 @@ def smtp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def start_worker(queue: str, *, smtp_port: int) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hwb_portal.settings.local",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "HWB_UPN_HASH_KEY": settings.HWB_UPN_HASH_KEY,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-    }
-    return subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hwb_portal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--queues={queue}",
-            f"--hostname={queue}-{uuid.uuid4().hex[:4]}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop(worker: subprocess.Popen) -> str:
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    return worker.stdout.read().decode(errors="replace")
-
-
-def wait_until(condition, worker: subprocess.Popen, what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        assert worker.poll() is None, stop(worker)
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting until {what}; worker said:\n{stop(worker)}")
 
 
 def enqueue_held_run_emails(
@@ -165,7 +77,7 @@ def enqueue_held_run_emails(
 def test_emails_survive_a_mail_server_outage_and_each_is_delivered_once(queue, school, smtp_port):
     handler = RecordingHandler()
     server = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    worker = start_worker(queue, smtp_port=smtp_port)
+    worker = start_worker(queue, EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}")
     try:
         emails = enqueue_held_run_emails(school, EMAILS)
         ids = [email.pk for email in emails]

@@ -21,6 +21,7 @@ from provisioning.services import (
 from schools.identifiers import upn_from_digits
 from tests.factories import make_account
 from tests.provisioning.builders import learner_record, snapshot, staff_record
+from tests.services import require
 
 SEPT = datetime(2026, 9, 2, 6, 30, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -326,8 +327,12 @@ def test_a_snapshot_older_than_the_last_applied_is_refused(school):
         apply(school, [learner_record()], at=datetime(2026, 9, 1, tzinfo=UTC))
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="a PostgreSQL trigger")
 def test_a_failure_in_the_middle_leaves_nothing_applied(school):
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL (the failure is injected by a trigger)",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/hwb_portal",
+    )
     people = [learner_record(forename="Ann"), learner_record(forename="Bob", surname="Boom")]
     apply(school, [people[0]])
     before = (User.objects.count(), MisLearner.objects.count(), AuditEntry.objects.count())

@@ -4,105 +4,28 @@ The worker is a separate process on the test database, so these tests commit the
 (transactional_db) and send the task through Redis on a queue of their own.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 
 import psycopg2
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
-from hwb_portal.celery import app as celery_app
 from provisioning.models import ProvisioningRun
 from provisioning.services import run_receive
 from provisioning.tasks import run_apply
-from schools.identifiers import WELSH_LOCAL_AUTHORITIES
-from schools.models import LocalAuthority, School
+from schools.models import School
 from tests.factories import SchoolFactory
 from tests.provisioning.builders import learner_record, snapshot
-from tests.services import require
+from tests.workers import start_worker, stop
 
 VISIBILITY_TIMEOUT = 3
 
 
 @pytest.fixture
-def school(transactional_db) -> School:
-    """A school of its own (each transactional test's flush removes the migrations' authorities)."""
-    for code, (name_en, name_cy) in WELSH_LOCAL_AUTHORITIES.items():
-        LocalAuthority.objects.get_or_create(
-            code=code, defaults={"name_en": name_en, "name_cy": name_cy}
-        )
+def school(local_authorities) -> School:
     return SchoolFactory(dfes_number="6612001")
-
-
-@pytest.fixture
-def queue():
-    """Send tasks through Redis to a queue only this test's workers read."""
-    redis_url = os.environ.get("REDIS_URL", "")
-    require(bool(redis_url), "Redis", "set REDIS_URL=redis://127.0.0.1:6379/0")
-    require(
-        connection.vendor == "postgresql",
-        "PostgreSQL",
-        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/hwb_portal",
-    )
-    name = f"hwb-test-{uuid.uuid4().hex[:8]}"
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue)
-    conf.task_always_eager = False
-    conf.broker_url = redis_url
-    conf.task_default_queue = name
-    yield name
-    conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
-
-
-def start_worker(queue: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hwb_portal.settings.local",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "HWB_UPN_HASH_KEY": settings.HWB_UPN_HASH_KEY,
-        "HWB_TASK_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-    }
-    return subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hwb_portal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--queues={queue}",
-            f"--hostname={queue}-{uuid.uuid4().hex[:4]}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop(worker: subprocess.Popen, sig=signal.SIGTERM) -> str:
-    if worker.poll() is None:
-        worker.send_signal(sig)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    return worker.stdout.read().decode(errors="replace")
 
 
 def wait_for(run_id: int, statuses: set[str], worker, timeout: float = 45) -> ProvisioningRun:
@@ -138,7 +61,7 @@ def test_a_real_worker_picks_up_a_run_from_redis_and_finishes_it(queue, school):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_survives_its_worker_being_killed_and_still_applies_once(queue, school):
-    first = start_worker(queue)
+    first = start_worker(queue, HWB_TASK_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     # Lock the MIS learner table: the worker stops half-way, records staged, about to write.
     db = connection.settings_dict
     blocker = psycopg2.connect(
@@ -158,7 +81,7 @@ def test_a_run_survives_its_worker_being_killed_and_still_applies_once(queue, sc
     assert not User.objects.filter(kind="learner").exists(), "nothing half-applied"
 
     time.sleep(VISIBILITY_TIMEOUT + 1)  # the unacknowledged task becomes visible again
-    second = start_worker(queue)
+    second = start_worker(queue, HWB_TASK_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     try:
         run = wait_for(run.pk, {"succeeded", "failed"}, second)
         assert run.status == "succeeded", run.failure_reason
