@@ -19,6 +19,19 @@ from .models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For what only the services write: the Hwb team reads it here and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SchoolRoleInline(admin.TabularInline):
     model = SchoolRole
     extra = 0
@@ -87,25 +100,16 @@ class RetiredUsernameAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_username", "action", "target_repr", "school", "ip_address")
     list_filter = ("action", "created_at")
     search_fields = ("actor_username", "target_repr", "target_id", "school__dfes_number")
     list_select_related = ("school",)
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccountMove)
-class AccountMoveAdmin(admin.ModelAdmin):
+class AccountMoveAdmin(ReadOnlyAdmin):
     """Every account move, by whichever path made it: a record, never edited."""
 
     list_display = (
@@ -126,18 +130,9 @@ class AccountMoveAdmin(admin.ModelAdmin):
     list_select_related = ("from_school", "to_school")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
     """The outbox: what was sent to whom, and what is still waiting (with why)."""
 
     list_display = ("created_at", "to", "subject", "language", "sent_at", "attempts")
@@ -145,15 +140,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
     actions = ["send_again_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send again now (unsent emails only)"))
     def send_again_now(self, request, queryset):
@@ -191,17 +177,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsernameCounter)
-class UsernameCounterAdmin(admin.ModelAdmin):
+class UsernameCounterAdmin(ReadOnlyAdmin):
     """Read-only: the highest number given per username base."""
 
     list_display = ("username_base", "last_number")
     search_fields = ("username_base",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.requests import client_ip
 from schools.admin import SchoolAdmin
 from schools.identifiers import is_valid_upn, upn_hash
@@ -67,7 +68,7 @@ def _problems_text(run: ProvisioningRun, problems: list) -> str:
 
 
 @admin.register(ProvisioningRun)
-class ProvisioningRunAdmin(admin.ModelAdmin):
+class ProvisioningRunAdmin(ReadOnlyAdmin):
     """Every school's runs, read-only; a held run is applied or discarded here, and only here."""
 
     list_display = (
@@ -127,15 +128,6 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # The stored snapshot can be megabytes; no page here shows it.
         return super().get_queryset(request).defer("snapshot")
-
-    def has_add_permission(self, request):
-        return False  # runs come from the API and import_snapshot
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         """Applying or discarding a held run needs the Hwb team's change permission on runs."""
@@ -264,7 +256,7 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientToken)
-class ClientTokenAdmin(admin.ModelAdmin):
+class ClientTokenAdmin(ReadOnlyAdmin):
     """Which school holds which token (by its first characters); the secret is never kept."""
 
     list_display = ("school", "prefix", "created_at", "created_by", "revoked_at", "last_used_at")
@@ -274,15 +266,6 @@ class ClientTokenAdmin(admin.ModelAdmin):
     fields = ("school", "prefix", "created_at", "created_by", "revoked_at", "last_used_at")
     readonly_fields = fields
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False  # issued from the school's page ("Issue a new Provisioning Client token")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoked, not deleted: the record of who held a token stays
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
@@ -341,21 +324,8 @@ def school_client_token_issue(modeladmin, request: HttpRequest, queryset: QueryS
 SchoolAdmin.actions = (*SchoolAdmin.actions, school_client_token_issue)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """MIS records are written only by applying snapshots."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(MisLearner)
-class MisLearnerAdmin(_ReadOnlyAdmin):
+class MisLearnerAdmin(ReadOnlyAdmin):  # MIS records are written only by snapshots
     list_display = (
         "surname",
         "forename",
@@ -394,7 +364,7 @@ class MisLearnerAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MisStaff)
-class MisStaffAdmin(_ReadOnlyAdmin):
+class MisStaffAdmin(ReadOnlyAdmin):
     list_display = (
         "staff_code",
         "surname",

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import TransferEvent, TransferRequest
 
 
@@ -23,7 +25,7 @@ class TransferEventInline(admin.TabularInline):
 
 
 @admin.register(TransferRequest)
-class TransferRequestAdmin(admin.ModelAdmin):
+class TransferRequestAdmin(ReadOnlyAdmin):
     """Every request and what became of it: the services change them, never the admin."""
 
     list_display = (
@@ -51,30 +53,12 @@ class TransferRequestAdmin(admin.ModelAdmin):
     exclude = ("link_nonce",)
     inlines = [TransferEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TransferEvent)
-class TransferEventAdmin(admin.ModelAdmin):
+class TransferEventAdmin(ReadOnlyAdmin):
     """Every request's timeline in one list (read-only)."""
 
     list_display = ("created_at", "request", "action", "actor_username")
     list_filter = ("action",)
     search_fields = ("request__requester_username", "request__previous_username")
     list_select_related = ("request",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
