@@ -94,6 +94,8 @@ class ProvisioningRun(models.Model):
     )
     decided_at = models.DateTimeField(_("applied or discarded at"), null=True, blank=True)
     upns_removed_at = models.DateTimeField(_("UPNs removed at"), null=True, blank=True)
+    # SHA-256 of the records as received: the same snapshot again needs no work.
+    snapshot_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -1,6 +1,7 @@
 """Writes of provisioning: receiving snapshots, applying runs, the Hwb team's decisions on held
 runs, and the daily jobs (admissions that arrive, deletion after 12 months, UPN retention)."""
 
+import hashlib
 import json
 import logging
 import zlib
@@ -9,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from accounts.services import audit_record
 from schools.models import School
 
 from .applying import SnapshotApplication, learner_moves_settle
-from .models import ProvisioningRun
+from .models import MisLearner, MisStaff, ProvisioningRun
 from .snapshots import learners_check, snapshot_check_envelope, staff_check
 
 logger = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ def run_receive(
         extracted_at=extracted_at,
         source=source,
         snapshot=zlib.compress(body, 1),
+        snapshot_digest=hashlib.sha256(body).hexdigest(),
     )
     if enqueue:
         from .tasks import run_apply
@@ -189,8 +192,15 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
             raise StaleSnapshot(
                 _("A newer snapshot of this school was applied first; this one was not applied.")
             )
-        snapshot = json.loads(zlib.decompress(run.snapshot))
         today = timezone.localdate()
+        if run.decided_at is None and not run.dry_run:
+            unchanged_from = _same_snapshot_as_last(run, school, today)
+            if unchanged_from is not None:
+                if progress:
+                    total = sum(c.get("received", 0) for c in unchanged_from.counts.values())
+                    progress(total, total)
+                return _run_repeat(run, school, unchanged_from)
+        snapshot = json.loads(zlib.decompress(run.snapshot))
         total = len(snapshot["learners"]) + len(snapshot["staff"])
         if progress:
             progress(0, total)
@@ -253,6 +263,72 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
             )
             _tell_about_roll_conflicts(school, outcome.new_roll_conflicts)
         return run
+
+
+def _same_snapshot_as_last(
+    run: ProvisioningRun, school: School, today: date
+) -> ProvisioningRun | None:
+    """The school's last applied run, if it had exactly these records and no leaving or
+    admission date has come due since it ran (then applying again would change nothing)."""
+    last = (
+        ProvisioningRun.objects.filter(school=school, status=Status.SUCCEEDED, dry_run=False)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if (
+        last is None
+        or not run.snapshot_digest
+        or last.snapshot_digest != run.snapshot_digest
+        or last.upns_removed_at is not None
+    ):
+        return None
+    since = timezone.localdate(last.finished_at)
+    due = Q(leaving_date__gt=since, leaving_date__lte=today)
+    if (
+        MisLearner.objects.filter(
+            Q(school=school) & (due | Q(admission_date__gt=since, admission_date__lte=today))
+        ).exists()
+        or MisStaff.objects.filter(Q(school=school) & due).exists()
+    ):
+        return None
+    return last
+
+
+def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> ProvisioningRun:
+    """Record a repeated snapshot as applied: every accepted record unchanged."""
+    awaiting = (
+        MisLearner.objects.filter(school=school, leaving_date__isnull=True)
+        .filter(Q(admission_date__isnull=True) | Q(admission_date__lte=timezone.localdate()))
+        .exclude(account__school=school)
+        .exclude(account__isnull=True)
+        .count()
+    )
+    counts = {}
+    for kind, numbers in last.counts.items():
+        accepted = numbers.get("received", 0) - numbers.get("rejected", 0)
+        counts[kind] = dict.fromkeys(numbers, 0)
+        counts[kind].update(
+            received=numbers.get("received", 0),
+            rejected=numbers.get("rejected", 0),
+            unchanged=accepted - (awaiting if kind == "learners" else 0),
+        )
+        if kind == "learners":
+            counts[kind]["awaiting_leaver"] = awaiting
+    run.status = Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.snapshot = None
+    run.counts = counts
+    run.errors, run.warnings = last.errors, last.warnings
+    run.record_names, run.accounts = last.record_names, last.accounts
+    run.save()
+    audit_record(
+        actor=None,
+        action="provisioning.run_applied",
+        target=run,
+        school=school,
+        details={"counts": counts, "same_as_run": last.pk},
+    )
+    return run
 
 
 # --- The Hwb team's decisions on held runs -----------------------------------------------
@@ -450,8 +526,6 @@ def run_upns_remove_expired(*, now: datetime | None = None) -> int:
 def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
     """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
     Proceed: the transferred account is now the one this school's MIS record belongs to)."""
-    from .models import MisStaff
-
     return MisStaff.objects.filter(school=school, account=from_account).update(
         account=to_account, updated_at=timezone.now()
     )

@@ -383,3 +383,21 @@ def test_mis_records_keep_no_raw_upn(school):
     assert upn not in str(list(MisLearner.objects.values()))
     assert upn not in str(list(User.objects.values()))
     assert MisStaff.objects.count() == 0
+
+
+def test_the_same_snapshot_again_is_recognised_and_reports_the_same(school):
+    people = [learner_record() for _ in range(30)] + [learner_record(upn="A801200005001")]
+    staff = [staff_record(is_headteacher=True)]
+    first = apply(school, people, staff)
+    with CaptureQueriesContext(connection) as repeated:
+        again = apply(school, people, staff)
+    assert again.counts["learners"] == {
+        **dict.fromkeys(first.counts["learners"], 0),
+        "received": 31,
+        "unchanged": 30,
+        "rejected": 1,
+    }
+    assert again.errors == first.errors and again.accounts == first.accounts
+    assert len(repeated) < 40, "no staging, no checks: the records are the ones applied last"
+    changed = apply(school, [dict(people[0], surname="Newname"), *people[1:]], staff)
+    assert changed.counts["learners"]["updated"] == 1
