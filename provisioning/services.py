@@ -28,6 +28,22 @@ logger = logging.getLogger(__name__)
 Status = ProvisioningRun.Status
 
 
+# The counts of a run, in the contract's order.
+COUNT_NAMES = {
+    "learners": (
+        "received",
+        "created",
+        "updated",
+        "unchanged",
+        "left",
+        "moved_in",
+        "awaiting_leaver",
+        "rejected",
+    ),
+    "staff": ("received", "created", "updated", "unchanged", "left", "rejected"),
+}
+
+
 class ProvisioningError(Exception):
     """A provisioning rule said no; the message is for the person (or client) who asked."""
 
@@ -304,16 +320,13 @@ def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> 
         .count()
     )
     counts = {}
-    for kind, numbers in last.counts.items():
-        accepted = numbers.get("received", 0) - numbers.get("rejected", 0)
-        counts[kind] = dict.fromkeys(numbers, 0)
-        counts[kind].update(
-            received=numbers.get("received", 0),
-            rejected=numbers.get("rejected", 0),
-            unchanged=accepted - (awaiting if kind == "learners" else 0),
-        )
+    for kind, names in COUNT_NAMES.items():
+        numbers = last.counts.get(kind, {})
+        received, rejected = numbers.get("received", 0), numbers.get("rejected", 0)
+        counts[kind] = dict.fromkeys(names, 0)
+        counts[kind].update(received=received, rejected=rejected, unchanged=received - rejected)
         if kind == "learners":
-            counts[kind]["awaiting_leaver"] = awaiting
+            counts[kind].update(awaiting_leaver=awaiting, unchanged=received - rejected - awaiting)
     run.status = Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.snapshot = None
