@@ -29,25 +29,46 @@ def _language_or_default(language: str) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def email_render(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
-    """The subject (one line), plain-text body and HTML body of an email, in the language given."""
-    with translation.override(_language_or_default(language)):
+def _render_one(template: str, context: dict, language: str, *, fragment: bool):
+    with translation.override(language):
         subject = render_to_string(f"emails/{template}/subject.txt", context)
         subject = " ".join(subject.split())[:255]
-        context = {**context, "subject": subject}
+        context = {**context, "subject": subject, "fragment": fragment}
         body_text = render_to_string(f"emails/{template}/body.txt", context).strip() + "\n"
         body_html = render_to_string(f"emails/{template}/body.html", context)
     return subject, body_text, body_html
 
 
-def email_enqueue(*, to: str, template: str, context: dict, language: str) -> OutboundEmail:
+def email_render(
+    *, template: str, context: dict, language: str, bilingual: bool = False
+) -> tuple[str, str, str]:
+    """The subject (one line), plain-text body and HTML body of an email, in the language
+    given; ``bilingual`` adds the other language after it (Welsh and English in one email)."""
+    first = _language_or_default(language)
+    if not bilingual:
+        return _render_one(template, context, first, fragment=False)
+    second = "en" if first == "cy" else "cy"
+    parts = [_render_one(template, context, lang, fragment=True) for lang in (first, second)]
+    subject = f"{parts[0][0]} / {parts[1][0]}"[:255]
+    body_text = parts[0][1] + "\n" + "=" * 40 + "\n\n" + parts[1][1]
+    body_html = render_to_string(
+        "emails/bilingual.html",
+        {"subject": subject, "sections": [(first, parts[0][2]), (second, parts[1][2])]},
+    )
+    return subject, body_text, body_html
+
+
+def email_enqueue(
+    *, to: str, template: str, context: dict, language: str, bilingual: bool = False
+) -> OutboundEmail:
     """Write an email in the current transaction; it is sent only if that transaction commits.
 
     ``language`` is the recipient's ("cy" or "en"); anything else falls back to the default.
+    A ``bilingual`` email has the recipient's language first, then the other.
     """
     language = _language_or_default(language)
     subject, body_text, body_html = email_render(
-        template=template, context=context, language=language
+        template=template, context=context, language=language, bilingual=bilingual
     )
     email = OutboundEmail.objects.create(
         to=to,

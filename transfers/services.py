@@ -346,6 +346,8 @@ def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: s
                 "link_days": settings.HWB_TRANSFER_LINK_DAYS,
             },
             language=interface_language(decider) or "en",
+            # The headteacher's email is in Welsh and English (their own language first).
+            bilingual=True,
         )
 
 

@@ -93,9 +93,12 @@ def approved(moved, submitted, django_capture_on_commit_callbacks) -> TransferRe
 def test_the_headteachers_email_shows_the_request_and_its_link(moved, submitted, other_school):
     (message,) = mail.outbox
     assert message.to == [moved.head.email]
-    assert message.subject == (
+    # In English and Welsh, the headteacher's own language (here English) first.
+    english, welsh = message.subject.split(" / ")
+    assert english == (
         f"Account Transfer request from Siân Jones for the account {moved.old.username}"
     )
+    assert welsh.startswith("Cais Trosglwyddo Cyfrif gan Siân Jones")
     body = message.body
     assert "Dear Gwenllian Ellis," in body
     assert f"Siân Jones ({moved.new.username})" in body
@@ -540,6 +543,11 @@ def test_a_welsh_speaking_headteacher_gets_the_email_in_welsh(
         submit(moved.new, moved.old)
     (message,) = mail.outbox
     assert message.extra_headers["Content-Language"] == "cy"
-    assert "Ysgol Uwchradd Glantaf" in message.body
-    assert "Glantaf Secondary School" not in message.body
-    assert '<html lang="cy">' in message.alternatives[0].content
+    # Welsh first, then English, as a Welsh reader would expect of a bilingual email.
+    assert message.body.index("Ysgol Uwchradd Glantaf") < message.body.index(
+        "Glantaf Secondary School"
+    )
+    assert message.subject.startswith("Cais Trosglwyddo Cyfrif")
+    html = message.alternatives[0].content
+    assert '<html lang="cy">' in html
+    assert html.index('<div lang="cy">') < html.index('<div lang="en">')
