@@ -151,6 +151,16 @@ class _DryRunDone(Exception):
     """Raised to roll a dry run back once its outcome is known."""
 
 
+def _rolled_back(application: SnapshotApplication):
+    """Apply, note the outcome, and undo it all (a dry run; a held run's would-be counts)."""
+    try:
+        with transaction.atomic():
+            outcome = application.apply()
+            raise _DryRunDone
+    except _DryRunDone:
+        return outcome
+
+
 def snapshot_run_apply(
     *, run_id: int, progress: Callable[[int, int], None] | None = None
 ) -> ProvisioningRun:
@@ -226,32 +236,42 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
         staff = staff_check(snapshot["staff"])
         if progress:
             progress(total, total)
-        application = SnapshotApplication(
-            run=run,
-            school=school,
-            learners=learners,
-            staff=staff,
-            today=today,
-            check_hold=run.decided_at is None,
-        )
+
+        def application(check_hold: bool) -> SnapshotApplication:
+            return SnapshotApplication(
+                run=run,
+                school=school,
+                learners=learners,
+                staff=staff,
+                today=today,
+                check_hold=check_hold,
+            )
+
         run.errors = learners.errors + staff.errors
         run.warnings = learners.warnings + staff.warnings
         run.record_names = {**learners.names, **staff.names}
+        check_hold = run.decided_at is None
         if run.dry_run:
-            try:
-                with transaction.atomic():
-                    outcome = application.apply()
-                    raise _DryRunDone
-            except _DryRunDone:
-                pass
+            outcome = _rolled_back(application(check_hold))
         else:
-            outcome = application.apply()
+            outcome = application(check_hold).apply()
+        if outcome.held_reason:
+            # What applying it would do, for the Hwb team (and a dry run) to judge.
+            outcome.counts = _rolled_back(application(False)).counts
         now = timezone.now()
         if outcome.held_reason and not run.dry_run:
             run.status = Status.HELD
             run.failure_reason = outcome.held_reason
+            run.counts = outcome.counts
             run.save(
-                update_fields=["status", "failure_reason", "errors", "warnings", "record_names"]
+                update_fields=[
+                    "status",
+                    "failure_reason",
+                    "counts",
+                    "errors",
+                    "warnings",
+                    "record_names",
+                ]
             )
             audit_record(
                 actor=None,

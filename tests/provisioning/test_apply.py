@@ -268,6 +268,7 @@ def test_a_snapshot_silently_dropping_a_fifth_of_a_school_is_held(
     held = apply(school, people[10:])
     assert held.status == "held"
     assert "10 of 50 current learners (20%)" in held.failure_reason
+    assert held.counts["learners"]["left"] == 10, "what applying it would do, for the Hwb team"
     assert MisLearner.objects.filter(school=school, leaving_date__isnull=True).count() == 50
 
     with pytest.raises(ProvisioningError):
