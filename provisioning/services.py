@@ -20,8 +20,9 @@ from accounts.selectors import interface_language
 from accounts.services import audit_record
 from schools.models import School
 
-from .applying import SnapshotApplication, learner_moves_settle
+from .applying import SnapshotApplication
 from .models import MisLearner, MisStaff, ProvisioningRun
+from .moves import learner_moves_settle
 from .snapshots import learners_check, snapshot_check_envelope, staff_check
 
 logger = logging.getLogger(__name__)
