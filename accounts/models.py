@@ -57,7 +57,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     username = models.CharField(_("Hwb username"), max_length=64, unique=True)
     # The username without its clash number ("jonesa" for "jonesa3"): finding the smallest free
     # number is then one exact index look-up, for one account or for a whole school at once.
-    username_base = models.CharField(max_length=64, db_index=True, editable=False, default="")
+    username_base = models.CharField(max_length=64, editable=False, default="")
     email = models.EmailField(_("email address"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -79,8 +79,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="officers",
         help_text=_("For local-authority officers: the authority they act for."),
     )
-    upn_hash = models.CharField(
-        _("UPN (keyed hash)"), max_length=64, null=True, blank=True, unique=True, editable=False
+    # NULL, not "", for everyone but learners: the unique constraint below ignores NULLs.
+    upn_hash = models.CharField(  # noqa: DJ001
+        _("UPN (keyed hash)"), max_length=64, null=True, blank=True, editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -124,9 +125,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(kind="learner") | models.Q(upn_hash__isnull=True),
                 name="user_only_learners_have_upn",
             ),
+            # One account per UPN across Wales. A plain unique index: these columns are only
+            # ever compared whole, so PostgreSQL's extra pattern (LIKE) indexes would only slow
+            # every new account down.
+            models.UniqueConstraint(fields=["upn_hash"], name="user_upn_hash_unique"),
         ]
         indexes = [
             models.Index(fields=["school", "kind", "last_name", "first_name"]),
+            models.Index(fields=["username_base"], name="user_username_base"),
         ]
 
     def __str__(self) -> str:
@@ -186,10 +192,11 @@ class RetiredUsername(models.Model):
     """Usernames of deleted accounts: Hwb never gives a username to a second person."""
 
     username = models.CharField(max_length=64, unique=True)
-    username_base = models.CharField(max_length=64, db_index=True, default="")
+    username_base = models.CharField(max_length=64, default="")
     retired_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["username_base"], name="retiredusername_base")]
         verbose_name = _("retired username")
         verbose_name_plural = _("retired usernames")
 

@@ -138,12 +138,19 @@ def _numbered(bases: list[str], wanted: Counter, highest: dict[str, int]) -> lis
 
 
 def _existing(usernames: list[str]) -> set[str]:
+    """Which of these usernames an account or a retired username already has (two look-ups)."""
+    if not usernames:
+        return set()
     found: set[str] = set()
-    for model in (User, RetiredUsername):
-        for chunk in _chunks(sorted(set(usernames)), 5000):
-            found.update(
-                model.objects.filter(username__in=chunk).values_list("username", flat=True)
-            )
+    with connection.cursor() as cursor:
+        for model in (User, RetiredUsername):
+            for chunk in _chunks(sorted(set(usernames)), 5000):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT username FROM {model._meta.db_table} WHERE username IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+                found.update(row[0] for row in cursor.fetchall())
     return found
 
 
