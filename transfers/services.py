@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -546,17 +547,20 @@ def transfer_requests_remind(*, now=None) -> int:
 
 
 def transfer_requests_expire(*, now=None) -> int:
-    """Close requests unanswered for HWB_TRANSFER_EXPIRY_DAYS; the member of staff is told."""
+    """Close requests left for HWB_TRANSFER_EXPIRY_DAYS: unanswered since they were sent, or
+    approved and neither proceeded with nor cancelled since (an approved request would
+    otherwise hold both accounts forever). The member of staff is told."""
     now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS)
     due = TransferRequest.objects.filter(
-        status=Status.SUBMITTED,
-        created_at__lte=now - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS),
+        Q(status=Status.SUBMITTED, created_at__lte=cutoff)
+        | Q(status=Status.APPROVED, decided_at__lte=cutoff)
     )
     expired = 0
     for request_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             request = TransferRequest.objects.select_for_update().get(pk=request_id)
-            if request.status != Status.SUBMITTED:
+            if request.status not in TransferRequest.OPEN:
                 continue
             request.status = Status.EXPIRED
             request.finished_at = now

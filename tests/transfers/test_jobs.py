@@ -163,12 +163,27 @@ def test_an_unanswered_request_expires_after_thirty_days_and_its_link_with_it(
     assert again.status == Status.SUBMITTED
 
 
-def test_an_approved_request_does_not_expire(moved, submitted, django_capture_on_commit_callbacks):
-    transfer_decide(request_id=submitted.pk, decider=moved.head, approve=True)
-    with days_after(submitted, 31):
+def test_an_approved_request_left_alone_lapses_thirty_days_after_its_approval(
+    moved, submitted, django_capture_on_commit_callbacks
+):
+    with days_after(submitted, 10):
+        transfer_decide(request_id=submitted.pk, decider=moved.head, approve=True)
+    with days_after(submitted, 39):
         assert run_daily_jobs(django_capture_on_commit_callbacks) == (0, 0)
     submitted.refresh_from_db()
-    assert submitted.status == Status.APPROVED
+    assert submitted.status == Status.APPROVED, "30 days from the approval, not the request"
+    mail.outbox.clear()
+    with days_after(submitted, 41):
+        assert run_daily_jobs(django_capture_on_commit_callbacks) == (0, 1)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.EXPIRED
+    (message,) = mail.outbox
+    assert message.to == [moved.new.email]
+    assert "was approved, but the transfer was not completed in time" in message.body
+    with pytest.raises(TransferError):
+        transfer_proceed(request_id=submitted.pk, requester=moved.new)
+    moved.old.refresh_from_db()
+    assert moved.old.school == moved.head.school, "nothing moved"
 
 
 # --- Deleting the replaced account 12 months after Proceed ---------------------------------------
