@@ -89,7 +89,6 @@ class Outcome:
     held_reason: str = ""
     # Other schools whose learners are now also on roll here: {school id: count}.
     new_roll_conflicts: dict[int, int] = field(default_factory=dict)
-    moves: int = 0
 
 
 class SnapshotApplication:
@@ -145,7 +144,7 @@ class SnapshotApplication:
                 if self._has("staff", "new", "restored"):
                     self._create_accounts("staff")
                 self._refresh_statistics()
-                outcome.moves = self._move_learners()
+                self._move_learners()
                 self._update_names()
                 self._restore_accounts()
                 self._deactivate_leavers()
@@ -435,7 +434,7 @@ class SnapshotApplication:
             if changed > 50 + 0.1 * size:
                 self._sql(f"ANALYZE {table}")
 
-    def _audit_from(self, select: str, *, action: str, params=(), school_id=None) -> None:
+    def _audit_from(self, select: str, *, action: str) -> None:
         """One audit entry per (id, username) row the SELECT gives, in one statement."""
         cast = "CAST(q.id AS varchar(64))" if self.pg else "CAST(q.id AS TEXT)"
         details = "CAST(%s AS jsonb)" if self.pg else "%s"
@@ -451,9 +450,8 @@ class SnapshotApplication:
                 ACTOR,
                 action,
                 User._meta.label_lower,
-                school_id or self.school.pk,
+                self.school.pk,
                 self.details,
-                *params,
             ],
         )
 
@@ -483,7 +481,7 @@ class SnapshotApplication:
             return {}
         return self._new_roll_conflicts()
 
-    def _move_learners(self) -> int:
+    def _move_learners(self) -> None:
         """Rule 3 for every learner this run touches, here or at their old school."""
         self.moved_in = learner_moves_settle(
             today=self.today,
@@ -491,7 +489,6 @@ class SnapshotApplication:
             run=self.run,
             cursor=self.cursor,
         )
-        return len(self.moved_in)
 
     # --- account state that follows the records ---------------------------------------------------
 

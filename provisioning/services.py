@@ -23,6 +23,7 @@ from schools.models import School
 from .applying import SnapshotApplication
 from .models import MisLearner, MisStaff, ProvisioningRun
 from .moves import learner_moves_settle
+from .selectors import last_successful_run
 from .snapshots import learners_check, snapshot_check_envelope, staff_check
 
 logger = logging.getLogger(__name__)
@@ -307,11 +308,7 @@ def _same_snapshot_as_last(
 ) -> ProvisioningRun | None:
     """The school's last applied run, if it had exactly these records and no leaving or
     admission date has come due since it ran (then applying again would change nothing)."""
-    last = (
-        ProvisioningRun.objects.filter(school=school, status=Status.SUCCEEDED, dry_run=False)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+    last = last_successful_run(school)
     if (
         last is None
         or not run.snapshot_digest
