@@ -20,6 +20,12 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("user-management/provisioning/", include("provisioning.urls")),
     path("schools/", include("schools.urls")),
+    # The local authority area: notices of new schools, mergers and closures.
+    path("local-authority/", include("schools.notice_urls")),
+    # Mergers and closures: the local authority's review of proposed staff matches.
+    path("local-authority/", include("transfers.merger_urls")),
+    # Staff of a brand-new school: service-desk requests and the written authorisation page.
+    path("", include("transfers.service_desk_urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.language_switch, name="set_language"),

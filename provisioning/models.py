@@ -192,3 +192,27 @@ class MisStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_code} {self.forename} {self.surname} ({self.school_id})"
+
+
+class PlacementReminder(models.Model):
+    """An ITE student reminded to download their work before their placement ends (once per
+    placement end date the MIS gives)."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="placement_reminders"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    placement_end = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("placement reminder")
+        verbose_name_plural = _("placement reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "placement_end"], name="placementreminder_once_per_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.placement_end}"

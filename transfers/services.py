@@ -45,7 +45,8 @@ class TransferError(Exception):
 # --- The rules ------------------------------------------------------------------------------------
 
 
-def _refuse_kind(kind: str) -> None:
+def transfer_kind_check(kind: str) -> None:
+    """TransferError unless ``kind`` is a school staff account (never governors, ITE students)."""
     if kind == User.Kind.GOVERNOR:
         raise TransferError(_("It is not possible to move governor accounts."))
     if kind == User.Kind.ITE_STUDENT:
@@ -79,7 +80,7 @@ def transfer_previous_account(
     account here", so the form tells nobody which usernames exist at which school)."""
     if requester.school_id is None:
         raise TransferError(_("Your account does not belong to a school."))
-    _refuse_kind(requester.kind)
+    transfer_kind_check(requester.kind)
     if previous_school is None:
         raise TransferError(
             _(
@@ -105,7 +106,7 @@ def transfer_previous_account(
     )
     if account is None or account.pk == requester.pk or account.kind == User.Kind.LEARNER:
         raise not_found
-    _refuse_kind(account.kind)
+    transfer_kind_check(account.kind)
     if not account.is_active and (
         account.deactivation_reason != User.DeactivationReason.LEFT
         or account.deletion_due_at is None
@@ -212,6 +213,52 @@ def transfer_default_message(*, requester: User, previous_school: School, headte
         "new": requester.school.name,
         "me": requester.get_full_name(),
     }
+
+
+# --- Moving an account in place of the new school's fresh one ----------------------------------
+
+
+def account_take_over(
+    *,
+    previous: User,
+    replaced: User | None,
+    new_school: School,
+    reason: str,
+    actor: User | None,
+    details: dict,
+    ip_address: str | None = None,
+) -> None:
+    """Move ``previous`` to ``new_school`` in place of ``replaced`` (the fresh account the new
+    school's MIS gave the same person), exactly as Proceed with transfer does: the previous
+    account keeps its username and data and takes over the new school's MIS staff record; the
+    replaced account is deactivated and deleted 12 months later; both are signed out.
+
+    Every path that moves a member of staff (transfer, merger, service desk) calls this, inside
+    its own transaction, with both accounts locked and the kind rule checked.
+    """
+    transfer_kind_check(previous.kind)
+    account_moves_record(
+        moves=[(previous.pk, previous.school_id, new_school.pk, details)],
+        reason=reason,
+        actor=actor,
+        ip_address=ip_address,
+    )
+    if replaced is None:
+        account_sessions_end(accounts=[previous])
+        return
+    staff_record_relink(school=new_school, from_account=replaced, to_account=previous)
+    if replaced.preferred_language:  # the language they chose goes with them
+        account_language_set(
+            user=previous, language=replaced.preferred_language, ip_address=ip_address
+        )
+    account_deactivate(
+        actor=actor,
+        account=replaced,
+        reason=User.DeactivationReason.REPLACED,
+        deletion_due_at=deletion_due(timezone.localdate()),
+        ip_address=ip_address,
+    )
+    account_sessions_end(accounts=[replaced, previous])
 
 
 # --- Submitting -----------------------------------------------------------------------------------
@@ -450,32 +497,15 @@ def transfer_proceed(
         new_request=False,
     )
     new_school = requester.school
-    account_moves_record(
-        moves=[
-            (
-                previous.pk,
-                request.previous_school_id,
-                new_school.pk,
-                {"transfer_request": request.pk, "replaces": requester.username},
-            )
-        ],
+    account_take_over(
+        previous=previous,
+        replaced=requester,
+        new_school=new_school,
         reason=AccountMove.Reason.TRANSFER,
         actor=requester,
+        details={"transfer_request": request.pk, "replaces": requester.username},
         ip_address=ip_address,
     )
-    staff_record_relink(school=new_school, from_account=requester, to_account=previous)
-    if requester.preferred_language:  # the language they chose goes with them
-        account_language_set(
-            user=previous, language=requester.preferred_language, ip_address=ip_address
-        )
-    account_deactivate(
-        actor=requester,
-        account=requester,
-        reason=User.DeactivationReason.REPLACED,
-        deletion_due_at=deletion_due(timezone.localdate()),
-        ip_address=ip_address,
-    )
-    account_sessions_end(accounts=[requester, previous])
     request.status = Status.COMPLETED
     request.finished_at = timezone.now()
     request.save(update_fields=["status", "finished_at"])

@@ -131,6 +131,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.run_upns_remove_expired",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Proposed schools open and closing schools close on their dates.
+    "schools-status-advance": {
+        "task": "schools.tasks.schools_status_advance",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # ITE students are reminded to download their work before their placement ends.
+    "ite-placement-reminders": {
+        "task": "provisioning.tasks.ite_placement_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
     "emails-deliver-stragglers": {
         "task": "accounts.tasks.emails_deliver_stragglers",
@@ -216,6 +226,21 @@ HWB_TRANSFER_REMINDER_DAYS = env.int("HWB_TRANSFER_REMINDER_DAYS", default=7)
 HWB_TRANSFER_EXPIRY_DAYS = env.int("HWB_TRANSFER_EXPIRY_DAYS", default=30)
 # Previous usernames a member of staff may try in an hour (nobody can list usernames).
 HWB_TRANSFER_LOOKUPS_PER_HOUR = env.int("HWB_TRANSFER_LOOKUPS_PER_HOUR", default=10)
+
+# --- New schools, mergers and closures ------------------------------------------------------
+# Local authorities give at least this many weeks' notice (half a term, as domain.md explains);
+# a later notice is accepted but marked late.
+HWB_NOTICE_MIN_WEEKS = env.int("HWB_NOTICE_MIN_WEEKS", default=6)
+# The merger move job moves this many accounts per transaction.
+HWB_MERGER_BATCH_SIZE = env.int("HWB_MERGER_BATCH_SIZE", default=50)
+# Service-desk authorisation links expire after this many days.
+HWB_AUTHORISATION_LINK_DAYS = env.int("HWB_AUTHORISATION_LINK_DAYS", default=30)
+# Largest authorisation document the service desk may attach.
+HWB_AUTHORISATION_MAX_BYTES = env.int("HWB_AUTHORISATION_MAX_BYTES", default=5 * 1024 * 1024)
+# ITE students are reminded this many days before their placement's end date.
+HWB_ITE_REMINDER_DAYS = env.int("HWB_ITE_REMINDER_DAYS", default=14)
+# Uploaded documents (service-desk authorisations): never served publicly, only to the Hwb team.
+MEDIA_ROOT = env.path("HWB_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail:///{BASE_DIR / 'var' / 'mail'}")

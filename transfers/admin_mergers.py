@@ -1,0 +1,1 @@
+"""The Hwb team's workplace for staff match lists (mergers and closures)."""

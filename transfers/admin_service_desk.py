@@ -1,0 +1,1 @@
+"""The Hwb team's workplace for service-desk requests."""
