@@ -18,7 +18,7 @@ from schools.admin import SchoolAdmin
 from schools.identifiers import is_valid_upn, upn_hash
 
 from .credentials import client_token_issue, client_token_revoke
-from .models import ClientToken, MisLearner, MisStaff, ProvisioningRun
+from .models import ClientToken, MisLearner, MisStaff, PlacementReminder, ProvisioningRun
 from .services import ProvisioningError, run_discard, run_release
 
 # How a run's counts read in the admin, in the contract's order.
@@ -404,3 +404,14 @@ class MisStaffAdmin(ReadOnlyAdmin):
         "updated_at",
     )
     fields = readonly_fields
+
+
+@admin.register(PlacementReminder)
+class PlacementReminderAdmin(ReadOnlyAdmin):
+    """Which ITE students were reminded that their placement was ending, and when."""
+
+    list_display = ("account", "school", "placement_end", "sent_at")
+    list_filter = ("placement_end",)
+    search_fields = ("account__username", "school__dfes_number")
+    list_select_related = ("account", "school")
+    date_hierarchy = "sent_at"

@@ -333,16 +333,19 @@ class SnapshotApplication:
         )
 
     def _create_accounts(self, kind: str) -> None:
-        """Accounts for people on roll (or admitted for a later date) who have none yet."""
+        """Accounts for people on roll (or admitted for a later date) who have none yet,
+        including those whose leaving date is still ahead (an ITE placement's end, a fixed-term
+        contract): the first run on or after that date deactivates them as usual."""
         if kind == "learner":
             rows = self._sql(
                 """
                 SELECT m.id, m.forename, m.surname, s.username_base, %s, m.upn_hash
                 FROM provisioning_mislearner m JOIN stage_learner s ON s.upn_hash = m.upn_hash
-                WHERE m.school_id = %s AND m.account_id IS NULL AND m.leaving_date IS NULL
+                WHERE m.school_id = %s AND m.account_id IS NULL
+                  AND (m.leaving_date IS NULL OR m.leaving_date > %s)
                 ORDER BY m.id
                 """,
-                [User.Kind.LEARNER, self.school.pk],
+                [User.Kind.LEARNER, self.school.pk, self.today],
             ).fetchall()
         else:
             rows = [
@@ -351,10 +354,11 @@ class SnapshotApplication:
                     """
                     SELECT m.id, m.forename, m.surname, s.username_base, m.role
                     FROM provisioning_misstaff m JOIN stage_staff s ON s.staff_code = m.staff_code
-                    WHERE m.school_id = %s AND m.account_id IS NULL AND m.leaving_date IS NULL
+                    WHERE m.school_id = %s AND m.account_id IS NULL
+                      AND (m.leaving_date IS NULL OR m.leaving_date > %s)
                     ORDER BY m.id
                     """,
-                    [self.school.pk],
+                    [self.school.pk, self.today],
                 ).fetchall()
             ]
         if not rows:

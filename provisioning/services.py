@@ -9,19 +9,20 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.emails import email_enqueue
 from accounts.models import AuditEntry, RetiredUsername, SchoolRole, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from schools.models import School
 
 from .applying import SnapshotApplication
-from .models import MisLearner, MisStaff, ProvisioningRun
+from .models import MisLearner, MisStaff, PlacementReminder, ProvisioningRun
 from .moves import learner_moves_settle
 from .selectors import last_successful_run
 from .snapshots import learners_check, snapshot_check_envelope, staff_check
@@ -430,8 +431,6 @@ def _champions(school_ids) -> list[User]:
 
 
 def _tell_about_held_run(run: ProvisioningRun, reason: str) -> None:
-    from accounts.emails import email_enqueue
-
     context = {"school": run.school, "run": run, "reason": reason, "admin_url": ""}
     for champion in _champions([run.school_id]):
         email_enqueue(
@@ -455,8 +454,6 @@ def _tell_about_roll_conflicts(school: School, conflicts: dict[int, int]) -> Non
     """Both schools' champions hear of learners on roll at both: nobody guesses."""
     if not conflicts:
         return
-    from accounts.emails import email_enqueue
-
     schools = School.objects.in_bulk([school.pk, *conflicts])
     champions = _champions([school.pk, *conflicts])
     for other_id, count in conflicts.items():
@@ -560,3 +557,57 @@ def staff_record_relink(*, school: School, from_account: User, to_account: User)
     return MisStaff.objects.filter(school=school, account=from_account).update(
         account=to_account, updated_at=timezone.now()
     )
+
+
+def ite_placement_reminders_send(*, today: date | None = None) -> int:
+    """Remind ITE students, once per placement end date, to download what they need before it.
+
+    ITE accounts are never moved between schools, so their work goes when their placement
+    ends. The date is the leaving date the placement school's MIS gives; a student whose MIS
+    gives none is not reminded. Safe to run twice: one reminder per account and end date.
+    """
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.HWB_ITE_REMINDER_DAYS)
+    due = (
+        MisStaff.objects.filter(
+            role=MisStaff.Role.ITE_STUDENT,
+            absent=False,
+            leaving_date__gte=today,
+            leaving_date__lte=horizon,
+            account__is_active=True,
+            account__kind=User.Kind.ITE_STUDENT,
+        )
+        .exclude(account__placement_reminders__placement_end=models.F("leaving_date"))
+        .select_related("account", "school")
+        .order_by("pk")
+    )
+    sent = 0
+    for record in due:
+        with transaction.atomic():
+            _reminder, created = PlacementReminder.objects.get_or_create(
+                account=record.account,
+                placement_end=record.leaving_date,
+                defaults={"school": record.school},
+            )
+            if not created:
+                continue
+            audit_record(
+                actor=None,
+                action="ite.placement_reminder_sent",
+                target=record.account,
+                school=record.school,
+                details={"placement_end": record.leaving_date.isoformat()},
+            )
+            email_enqueue(
+                to=record.account.email,
+                template="ite_placement_ending",
+                context={
+                    "account": record.account,
+                    "school": record.school,
+                    "placement_end": record.leaving_date,
+                    "days_left": (record.leaving_date - today).days,
+                },
+                language=interface_language(record.account) or "en",
+            )
+            sent += 1
+    return sent

@@ -33,3 +33,8 @@ def accounts_delete_due() -> int:
 @shared_task(acks_late=True)
 def run_upns_remove_expired() -> int:
     return services.run_upns_remove_expired()
+
+
+@shared_task(acks_late=True)
+def ite_placement_reminders_send() -> int:
+    return services.ite_placement_reminders_send()
