@@ -27,6 +27,7 @@ from schools.selectors import school_by_dfes_number
 from . import selectors, services
 from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
+from .service_desk import may_ask_service_desk, school_is_new
 
 # The decision link's token, kept in the session once followed (the page's URL stays clean).
 LINK_SESSION_KEY = "hwb_transfer_link"
@@ -78,13 +79,20 @@ def _no_referrer(view):
 @recent_reauth_required
 @require_safe
 def profile(request: HttpRequest) -> HttpResponse:
-    """Your Details, with the Account Transfer button top right for school staff."""
+    """Your Details, with the Account Transfer button top right for school staff; staff of a
+    new school see Keep my existing Hwb account (the service desk) instead, and governors and
+    ITE students of a new school are told why neither is offered."""
+    user = request.user
+    at_new_school = user.is_staff_member and school_is_new(user.school)
+    may_keep_account = at_new_school and may_ask_service_desk(user)
     return render(
         request,
         "transfers/profile.html",
         {
-            "roles": user_roles_at_school(request.user),
-            "may_transfer": selectors.may_ask_for_transfer(request.user),
+            "roles": user_roles_at_school(user),
+            "may_transfer": selectors.may_ask_for_transfer(user) and not may_keep_account,
+            "may_keep_account": may_keep_account,
+            "not_movable_at_new_school": at_new_school and not may_keep_account,
         },
     )
 
