@@ -31,7 +31,7 @@ from provisioning.services import staff_record_relink
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 
-from .models import TransferEvent, TransferRequest
+from .models import ServiceDeskRequest, TransferEvent, TransferRequest
 
 Status = TransferRequest.Status
 LINK_SALT = "hwb.transfers.decision-link"
@@ -175,6 +175,17 @@ def transfer_rules_check(
         if open_requests.filter(previous_account=previous_account).exists():
             raise TransferError(
                 _("There is already an open transfer request for the account %(username)s.")
+                % {"username": previous_account.username}
+            )
+        desk_requests = ServiceDeskRequest.objects.filter(status__in=ServiceDeskRequest.OPEN)
+        if desk_requests.filter(
+            Q(requester=requester) | Q(previous_account=previous_account)
+        ).exists():
+            raise TransferError(
+                _(
+                    "The Hwb service desk is already handling a request to keep the account "
+                    "%(username)s. Follow it from Your Details, or cancel it there first."
+                )
                 % {"username": previous_account.username}
             )
 

@@ -32,7 +32,7 @@ from tests.transfers.builders import (
     moved_staff,
     staff_of,
 )
-from transfers.models import TransferRequest
+from transfers.models import ServiceDeskRequest, TransferRequest
 from transfers.services import (
     TransferError,
     transfer_approvers,
@@ -359,6 +359,27 @@ def test_a_second_request_for_the_same_previous_account_is_refused(moved, other_
     assert str(refusal.value) == (
         f"There is already an open transfer request for the account {moved.old.username}."
     )
+
+
+def test_an_account_the_service_desk_is_already_moving_cannot_also_be_transferred(
+    moved, other_school
+):
+    colleague = staff_of(other_school, first_name="Rhys", last_name="Evans")
+    ServiceDeskRequest.objects.create(
+        requester=colleague,
+        requester_username=colleague.username,
+        new_school=other_school,
+        previous_school=moved.old.school,
+        previous_account=moved.old,
+        previous_username=moved.old.username,
+    )
+    with pytest.raises(TransferError) as refusal:
+        submit(moved.new, username=moved.old.username)
+    assert str(refusal.value) == (
+        f"The Hwb service desk is already handling a request to keep the account "
+        f"{moved.old.username}. Follow it from Your Details, or cancel it there first."
+    )
+    assert not TransferRequest.objects.exists()
 
 
 def test_an_approved_request_is_still_open(moved):
