@@ -1,0 +1,125 @@
+"""A merger's staff matches in Chromium: the local-authority officer opens the notice, reviews
+the proposed matches, is stopped for the rows nobody chose yet, chooses them, and submits.
+axe checks every page reached.
+"""
+
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+from tests.transfers.merger_builders import Staff, merger_of
+from transfers import mergers
+from transfers.models import StaffMatch, StaffMatchList
+
+from .pages import BasePage, SignInPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+class NoticePage(BasePage):
+    heading_text = re.compile(r"Merger")
+
+    def __init__(self, page: Page, base_url: str, notice_id: int):
+        super().__init__(page, base_url)
+        self.path = f"/local-authority/notices/{notice_id}/"
+
+    @property
+    def heading(self):
+        return self.page.get_by_role("heading", level=1)
+
+
+class ReviewPage(BasePage):
+    heading_text = "Staff account matches"
+
+    def row(self, username: str):
+        """One account's choices: the fieldset whose legend names it (with its username)."""
+        return self.main.get_by_role("group", name=re.compile(re.escape(f"({username})")))
+
+    def choose(self, username: str, option: str) -> None:
+        self.row(username).get_by_label(option, exact=True).check()
+
+    def submit(self) -> None:
+        self.main.get_by_role("button", name="Submit to the Hwb team", exact=True).click()
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")
+
+
+@pytest.fixture
+def merger(local_authorities):
+    merger = merger_of(
+        [
+            [Staff("sian", "Siân", "Jones", date(1980, 2, 11))],
+            [
+                Staff("huw", "Huw", "Price", date(1985, 1, 1)),
+                Staff("gareth", "Gareth", "Morgan", date(1970, 1, 1)),
+                Staff("rhys1", "Rhys", "Hughes"),
+                Staff("rhys2", "Rhys", "Hughes"),
+            ],
+        ],
+        [
+            Staff("sian", "Sian", "Jones", date(1980, 2, 11)),
+            Staff("huw", "Huw", "Price"),
+            Staff("rhys", "Rhys", "Hughes"),
+        ],
+    )
+    mergers.staff_matches_propose(notice=merger.notice, actor=merger.officer)
+    return merger
+
+
+def test_the_officer_reviews_doubtful_rows_and_submits(page: Page, server_url, merger):
+    sign_in = SignInPage(page, server_url).goto()
+    sign_in.sign_in(merger.officer.username, PASSWORD)
+
+    notice = NoticePage(page, server_url, merger.notice.pk).goto().verify()
+    notice.main.get_by_role("link", name="Review the staff matches").click()
+    review = ReviewPage(page, server_url).verify()
+
+    huw = merger.accounts["huw"]
+    rhys1, rhys2 = merger.accounts["rhys1"], merger.accounts["rhys2"]
+    # Sure and no-match rows start chosen; the doubtful row and the clash wait for a person.
+    sian_record = merger.records["sian"]
+    expect(
+        review.row(merger.accounts["sian"].username).get_by_label(
+            f"Sian Jones, staff code {sian_record.staff_code}"
+        )
+    ).to_be_checked()
+    expect(
+        review.row(merger.accounts["gareth"].username).get_by_label("Do not move this account")
+    ).to_be_checked()
+    expect(review.row(huw.username).get_by_role("radio", checked=True)).to_have_count(0)
+    expect(review.row(huw.username)).to_contain_text("only the name matches")
+
+    review.submit()
+    expect(page).to_have_title(re.compile(r"^Error: Staff account matches"))
+    expect(review.error_summary).to_contain_text(
+        f"Choose a staff record for {huw.username}, or Do not move this account"
+    )
+    review.verify()
+    review.error_summary.get_by_role("link", name=re.compile(re.escape(huw.username))).click()
+    expect(review.row(huw.username).get_by_role("radio").first).to_be_focused()
+
+    code = {key: merger.records[key].staff_code for key in ("huw", "rhys")}
+    review.choose(huw.username, f"Huw Price, staff code {code['huw']}")
+    review.choose(rhys1.username, f"Rhys Hughes, staff code {code['rhys']}")
+    review.choose(rhys2.username, f"Rhys Hughes, staff code {code['rhys']}")
+    review.submit()
+    expect(review.error_summary).to_contain_text(
+        f"{rhys1.username} and {rhys2.username} are both matched to Rhys Hughes"
+    )
+    review.verify()
+
+    review.choose(rhys2.username, "Do not move this account")
+    review.submit()
+    expect(page.get_by_role("alert")).to_contain_text("You have submitted the matches")
+    expect(review.main).to_contain_text("Waiting for the Hwb team's approval")
+    review.verify()
+
+    match_list = StaffMatchList.objects.get(notice=merger.notice)
+    assert match_list.status == "submitted"
+    assert StaffMatch.objects.get(account=huw).record == merger.records["huw"]
+    assert StaffMatch.objects.get(account=rhys2).decision == "rejected"
