@@ -21,7 +21,7 @@ urlpatterns = [
     path("user-management/provisioning/", include("provisioning.urls")),
     path("schools/", include("schools.urls")),
     # The local authority area: notices of new schools, mergers and closures.
-    path("local-authority/", include("schools.notice_urls")),
+    path("local-authority/", include("transfers.notice_urls")),
     # Mergers and closures: the local authority's review of proposed staff matches.
     path("local-authority/", include("transfers.merger_urls")),
     # Staff of a brand-new school: service-desk requests and the written authorisation page.

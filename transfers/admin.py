@@ -64,5 +64,5 @@ class TransferEventAdmin(ReadOnlyAdmin):
     list_select_related = ("request",)
 
 
-# The Hwb team's workplaces for mergers (staff match lists) and service-desk requests.
-from . import admin_mergers, admin_service_desk  # noqa: E402, F401
+# The Hwb team's workplaces for notices, mergers (staff match lists) and service-desk requests.
+from . import admin_mergers, admin_notices, admin_service_desk  # noqa: E402, F401

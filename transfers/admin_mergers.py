@@ -15,11 +15,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.requests import client_ip
-from schools.models import SchoolNotice
 
 from . import mergers
 from .merger_forms import ReturnNoteForm
-from .models import StaffMatch, StaffMatchList
+from .models import SchoolNotice, StaffMatch, StaffMatchList
 
 
 class StaffMatchInline(admin.TabularInline):
@@ -283,9 +282,3 @@ def notice_staff_matches_propose(modeladmin, request: HttpRequest, queryset: Que
                 messages.SUCCESS,
             )
 
-
-# schools must not import transfers, so the mergers add their action to the notice admin (when
-# the schools app has registered one).
-_notice_admin = admin.site._registry.get(SchoolNotice)
-if _notice_admin is not None:
-    _notice_admin.actions = (*(_notice_admin.actions or ()), notice_staff_matches_propose)

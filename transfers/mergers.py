@@ -23,10 +23,10 @@ from accounts.selectors import interface_language
 from accounts.services import audit_record
 from provisioning.models import MisStaff
 from provisioning.selectors import last_successful_run
-from schools.models import School, SchoolNotice, SchoolNoticeEvent
+from schools.models import School
 
 from . import matching
-from .models import StaffMatch, StaffMatchList
+from .models import SchoolNotice, SchoolNoticeEvent, StaffMatch, StaffMatchList
 from .services import TransferError, account_take_over, transfer_kind_check
 
 ListStatus = StaffMatchList.Status

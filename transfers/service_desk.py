@@ -27,10 +27,10 @@ from accounts.emails import email_enqueue
 from accounts.models import AccountMove, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
-from schools.models import School, SchoolNotice
+from schools.models import School
 from schools.selectors import school_by_dfes_number
 
-from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
+from .models import SchoolNotice, ServiceDeskEvent, ServiceDeskRequest, TransferRequest
 from .services import (
     TransferError,
     account_take_over,

@@ -1,9 +1,9 @@
-"""Celery tasks of Account Transfer and mergers: thin and safe to run twice."""
+"""Celery tasks of Account Transfer, notices and mergers: thin and safe to run twice."""
 
 from celery import shared_task
 from django.db import OperationalError
 
-from . import mergers, services
+from . import mergers, notices, services
 
 
 @shared_task(acks_late=True)
@@ -22,3 +22,9 @@ def transfer_requests_expire() -> int:
 def staff_matches_move(match_list_id: int) -> int:
     """Move an approved staff match list's accounts; a second run moves nobody twice."""
     return mergers.staff_matches_move(match_list_id=match_list_id).moved
+
+
+@shared_task(acks_late=True)
+def schools_status_advance() -> dict[str, int]:
+    """The beat job: proposed schools open and closing schools close on their dates."""
+    return notices.schools_status_advance()

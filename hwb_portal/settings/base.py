@@ -133,7 +133,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Proposed schools open and closing schools close on their dates.
     "schools-status-advance": {
-        "task": "schools.tasks.schools_status_advance",
+        "task": "transfers.tasks.schools_status_advance",
         "schedule": crontab(hour=0, minute=30),
     },
     # ITE students are reminded to download their work before their placement ends.

@@ -10,9 +10,10 @@ from datetime import date
 from accounts.models import User
 from provisioning.models import MisStaff
 from provisioning.services import snapshot_import
-from schools.models import LocalAuthority, School, SchoolNotice
+from schools.models import LocalAuthority, School
 from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.provisioning.builders import snapshot, staff_record
+from transfers.models import SchoolNotice
 
 _schools = itertools.count(1)
 _codes = itertools.count(1)

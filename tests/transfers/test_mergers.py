@@ -18,13 +18,13 @@ from django.urls import reverse
 from accounts.models import AccountMove, AuditEntry, User
 from accounts.services import account_moves_record
 from provisioning.models import MisStaff
-from schools.models import LocalAuthority, SchoolNotice
+from schools.models import LocalAuthority
 from tests.conftest import sign_in
 from tests.transfers.builders import staff_record_change
 from tests.transfers.merger_builders import Staff, merger_of, new_school_of, officer_of
 from transfers import mergers
 from transfers.mergers import MergerError
-from transfers.models import StaffMatch, StaffMatchList
+from transfers.models import SchoolNotice, StaffMatch, StaffMatchList
 
 SIAN = Staff("sian", "Siân", "Jones", date(1980, 2, 11), "s.jones@llanberis.sch.cymru")
 DAFYDD = Staff("dafydd", "Dafydd", "Evans", date(1975, 5, 5))
@@ -567,7 +567,7 @@ def test_the_progress_page_refreshes_itself_while_moving(client, approved):
 
 def test_the_hwb_team_proposes_matches_from_the_notices_list(admin_client, merger):
     response = admin_client.post(
-        reverse("admin:schools_schoolnotice_changelist"),
+        reverse("admin:transfers_schoolnotice_changelist"),
         {"action": "notice_staff_matches_propose", "_selected_action": [merger.notice.pk]},
     )
     assert response.status_code == 302

@@ -25,12 +25,12 @@ from accounts.models import AccountMove, AuditEntry, OutboundEmail, SchoolRole, 
 from provisioning.models import MisStaff
 from provisioning.policy import deletion_due
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
-from schools.models import LocalAuthority, SchoolNotice
+from schools.models import LocalAuthority
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff
-from transfers.models import ServiceDeskRequest, TransferRequest
+from transfers.models import SchoolNotice, ServiceDeskRequest, TransferRequest
 from transfers.service_desk import (
     LINK_SALT,
     ServiceDeskError,

@@ -1,4 +1,4 @@
-"""The local authority's notice forms: they read and tidy input; schools.notices decides."""
+"""The local authority's notice forms: they read and tidy input; transfers.notices decides."""
 
 from datetime import date
 
@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from schools.identifiers import is_valid_dfes_number, normalise_dfes_number
+from schools.models import School
 
-from .identifiers import is_valid_dfes_number, normalise_dfes_number
-from .models import School, SchoolNotice
+from .models import SchoolNotice
 from .notices import (
     NAME_MAX,
     NOTE_MAX,

@@ -6,8 +6,8 @@ completes it. Every step is one transaction that locks the notice, checks its st
 step to its timeline, writes an audit entry and emails the officer who sent it. A daily job
 opens proposed schools and closes closing ones on their dates.
 
-These services sit in schools but use the audit log, the outbox and the client tokens of the
-floors above: they are the one place that joins a school's life to those records.
+They live in transfers, not schools, because they write the audit log, the outbox and client
+tokens (accounts and provisioning): imports run one way, and schools is the ground floor.
 """
 
 import unicodedata
@@ -27,9 +27,10 @@ from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from provisioning.credentials import client_token_issue
+from schools.identifiers import is_valid_dfes_number, normalise_dfes_number
+from schools.models import School
 
-from .identifiers import is_valid_dfes_number, normalise_dfes_number
-from .models import School, SchoolNotice, SchoolNoticeEvent
+from .models import SchoolNotice, SchoolNoticeEvent
 
 Kind = SchoolNotice.Kind
 Status = SchoolNotice.Status
@@ -358,7 +359,7 @@ def _require_status(notice: SchoolNotice, *statuses: str) -> None:
 def _audit(notice: SchoolNotice, action: str, actor: User | None, ip_address, **details) -> None:
     audit_record(
         actor=actor,
-        action=f"schools.notice_{action}",
+        action=f"notice.{action}",
         target=notice,
         school=notice.school,
         ip_address=ip_address,
@@ -420,7 +421,7 @@ def notice_submit(
         context={
             "notice": notice,
             "admin_url": settings.HWB_PORTAL_URL
-            + reverse("admin:schools_schoolnotice_change", args=[notice.pk]),
+            + reverse("admin:transfers_schoolnotice_change", args=[notice.pk]),
         },
         language="en",
     )

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.requests import client_ip
+from schools.models import School
 
 from . import notices
-from .models import School
 from .notice_forms import NOTICE_FORMS
 from .notices import NoticeError
 
@@ -41,7 +41,7 @@ def officers_only(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         user = request.user
         if user.kind != User.Kind.LA_OFFICER or not user.local_authority_id:
-            return render(request, "schools/notices/not_an_officer.html", status=403)
+            return render(request, "transfers/notices/not_an_officer.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -83,7 +83,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     """The authority's notices and what the Hwb team has done with each."""
     return render(
         request,
-        "schools/notices/list.html",
+        "transfers/notices/list.html",
         {"notices": notices.notices_for_officer(request.user)},
     )
 
@@ -93,7 +93,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def notice_start(request: HttpRequest) -> HttpResponse:
     """Tell the Hwb team about…: the three kinds of notice, and how much notice to give."""
-    return render(request, "schools/notices/start.html", {"weeks": settings.HWB_NOTICE_MIN_WEEKS})
+    return render(request, "transfers/notices/start.html", {"weeks": settings.HWB_NOTICE_MIN_WEEKS})
 
 
 @never_cache
@@ -113,7 +113,7 @@ def notice_form(request: HttpRequest, kind: str) -> HttpResponse:
             form.full_clean()  # "Change" from the check page: the answers, as they were
     return render(
         request,
-        f"schools/notices/form_{KIND_OF_SLUG[kind]}.html",
+        f"transfers/notices/form_{KIND_OF_SLUG[kind]}.html",
         {"form": form, "slug": kind},
         status=400 if request.method == "POST" else 200,
     )
@@ -132,7 +132,7 @@ def notice_check(request: HttpRequest, kind: str) -> HttpResponse:
     if not form.is_valid():  # something changed since (a school closed, a date passed)
         return render(
             request,
-            f"schools/notices/form_{KIND_OF_SLUG[kind]}.html",
+            f"transfers/notices/form_{KIND_OF_SLUG[kind]}.html",
             {"form": form, "slug": kind},
             status=400,
         )
@@ -155,7 +155,7 @@ def notice_check(request: HttpRequest, kind: str) -> HttpResponse:
             return redirect("notices:detail", pk=notice.pk)
     return render(
         request,
-        "schools/notices/check.html",
+        "transfers/notices/check.html",
         {
             "fields": fields,
             "slug": kind,
@@ -178,7 +178,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.notice_for_officer(officer=request.user, pk=pk)
     return render(
         request,
-        "schools/notices/detail.html",
+        "transfers/notices/detail.html",
         {"notice": notice, "weeks": settings.HWB_NOTICE_MIN_WEEKS},
     )
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from accounts.models import AuditEntry, User
 from provisioning.credentials import client_token_verify
 from provisioning.models import ClientToken
-from schools.models import School, SchoolNotice
-from schools.notices import NoticeFields, notice_submit
+from schools.models import School
 from tests.factories import SchoolFactory, make_account
+from transfers.models import SchoolNotice
+from transfers.notices import NoticeFields, notice_submit
 
 
 @pytest.fixture
@@ -96,11 +97,11 @@ def closure_notice(officer, gwynedd_schools, other_school) -> SchoolNotice:
 
 
 def step_url(notice: SchoolNotice, step: str) -> str:
-    return reverse("admin:schools_schoolnotice_step", args=[notice.pk, step])
+    return reverse("admin:transfers_schoolnotice_step", args=[notice.pk, step])
 
 
 def change_url(notice: SchoolNotice) -> str:
-    return reverse("admin:schools_schoolnotice_change", args=[notice.pk])
+    return reverse("admin:transfers_schoolnotice_change", args=[notice.pk])
 
 
 def take_step(client, notice, step, capture, **data):
@@ -116,7 +117,7 @@ def page(response) -> str:
 def test_the_notice_list_filters_by_kind_status_lateness_and_authority(
     admin_client, new_school_notice, merger_notice
 ):
-    url = reverse("admin:schools_schoolnotice_changelist")
+    url = reverse("admin:transfers_schoolnotice_changelist")
     response = admin_client.get(url, {"kind__exact": "merger"})
     assert list(response.context["cl"].result_list) == [merger_notice]
     for query in ({"status__exact": "received"}, {"is_late__exact": "0"}, {"local_authority": 661}):
@@ -201,12 +202,12 @@ def test_a_new_school_from_notice_to_token_to_completion(
     ]
     actions = set(AuditEntry.objects.filter(actor=hwb_team).values_list("action", flat=True))
     assert {
-        "schools.notice_accepted",
-        "schools.notice_school_created",
+        "notice.accepted",
+        "notice.school_created",
         "schools.school_created",
-        "schools.notice_token_issued",
+        "notice.token_issued",
         "provisioning.client_token_issued",
-        "schools.notice_completed",
+        "notice.completed",
     } <= actions
 
 
@@ -335,7 +336,7 @@ def test_declining_needs_a_reason_and_tells_the_officer(
     (email,) = mail.outbox
     assert email.to == [officer.email] and email.subject == "Your notice has been declined"
     assert "the council's decision was reversed" in email.body
-    assert AuditEntry.objects.filter(action="schools.notice_declined").count() == 1
+    assert AuditEntry.objects.filter(action="notice.declined").count() == 1
 
 
 def test_a_notice_with_a_school_created_cannot_be_declined(
@@ -369,11 +370,11 @@ def test_a_double_click_accepts_once(
 
 
 def test_the_notice_cannot_be_edited_added_or_deleted_in_the_admin(admin_client, new_school_notice):
-    assert admin_client.get(reverse("admin:schools_schoolnotice_add")).status_code == 403
+    assert admin_client.get(reverse("admin:transfers_schoolnotice_add")).status_code == 403
     admin_client.post(change_url(new_school_notice), {"status": "completed"})
     new_school_notice.refresh_from_db()
     assert new_school_notice.status == SchoolNotice.Status.RECEIVED
-    delete = reverse("admin:schools_schoolnotice_delete", args=[new_school_notice.pk])
+    delete = reverse("admin:transfers_schoolnotice_delete", args=[new_school_notice.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
 
 

@@ -8,8 +8,11 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
-from schools.models import School, SchoolNotice
-from schools.notices import (
+from schools.models import School
+from tests.conftest import sign_in
+from tests.factories import SchoolFactory, make_account
+from transfers.models import SchoolNotice
+from transfers.notices import (
     NoticeError,
     NoticeFields,
     notice_accept,
@@ -19,8 +22,6 @@ from schools.notices import (
     notice_submit,
     schools_status_advance,
 )
-from tests.conftest import sign_in
-from tests.factories import SchoolFactory, make_account
 
 LIST = "/local-authority/"
 START = "/local-authority/notices/new/"
@@ -188,7 +189,7 @@ def test_an_officer_tells_the_hwb_team_of_a_new_school(
     assert (notice.notice_days, notice.is_late) == (70, False)
     assert notice.submitted_by == officer
     assert [event.action for event in notice.events.all()] == ["submitted"]
-    audit = AuditEntry.objects.get(action="schools.notice_submitted")
+    audit = AuditEntry.objects.get(action="notice.submitted")
     assert audit.actor == officer and audit.target_id == str(notice.pk)
     assert sorted(email.to[0] for email in mail.outbox) == sorted(
         [officer.email, settings.HWB_TEAM_EMAIL]
@@ -580,7 +581,7 @@ def test_an_officer_withdraws_a_received_notice(
         response = officer_client.post(f"/local-authority/notices/{merger_notice.pk}/withdraw/")
     merger_notice.refresh_from_db()
     assert merger_notice.status == SchoolNotice.Status.WITHDRAWN
-    assert AuditEntry.objects.filter(action="schools.notice_withdrawn").count() == 1
+    assert AuditEntry.objects.filter(action="notice.withdrawn").count() == 1
     (email,) = mail.outbox
     assert email.to == [officer.email] and email.subject == "Your notice has been withdrawn"
     detail = page(officer_client.get(response.url))
@@ -660,7 +661,7 @@ def test_schools_open_and_close_on_their_dates_once(
 
 
 def test_the_beat_task_runs_the_daily_job(school):
-    from schools.tasks import schools_status_advance as task
+    from transfers.tasks import schools_status_advance as task
 
     School.objects.filter(pk=school.pk).update(
         status=School.Status.PROPOSED, opening_date=timezone.localdate()

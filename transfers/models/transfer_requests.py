@@ -1,0 +1,120 @@
+"""Account Transfer requests, their decisions and their timelines."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import School
+
+
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class TransferRequest(models.Model):
+    """A member of staff asking to keep their previous school's account at their new school."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        COMPLETED = "completed", _("Transfer completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    OPEN = (Status.SUBMITTED, Status.APPROVED)
+
+    class Approver(models.TextChoices):
+        HEADTEACHER = "headteacher", _("The previous school's headteacher")
+        LOCAL_AUTHORITY = "local_authority", _("The local authority")
+
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="transfer_requests",
+        verbose_name=_("new account"),
+    )
+    requester_username = models.CharField(_("new username"), max_length=64)
+    new_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("new school")
+    )
+    previous_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("previous school")
+    )
+    previous_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="transfer_requests_from",
+        verbose_name=_("previous account"),
+    )
+    previous_username = models.CharField(_("previous username"), max_length=64)
+    message = models.TextField(_("message to the headteacher"), max_length=2000)
+    approver = models.CharField(_("decided by"), max_length=20, choices=Approver.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_by_name = models.CharField(_("decided by"), max_length=200, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Part of every decision link: a link is useless once the request is decided, and for any
+    # other request.
+    link_nonce = models.CharField(max_length=32, default=_new_nonce, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("account transfer request")
+        verbose_name_plural = _("account transfer requests")
+        constraints = [
+            # One open request per account, on either side of it.
+            models.UniqueConstraint(
+                fields=["requester"],
+                condition=models.Q(status__in=["submitted", "approved"]),
+                name="transfer_one_open_per_requester",
+            ),
+            models.UniqueConstraint(
+                fields=["previous_account"],
+                condition=models.Q(status__in=["submitted", "approved"]),
+                name="transfer_one_open_per_previous_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.previous_username} → {self.requester_username}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class TransferEvent(models.Model):
+    """One step in a request's life, shown to the member of staff as its timeline."""
+
+    request = models.ForeignKey(TransferRequest, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20)
+    actor_username = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("transfer event")
+        verbose_name_plural = _("transfer events")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"
