@@ -24,6 +24,7 @@ from accounts.services import (
     account_moves_record,
     account_sessions_end,
     audit_record,
+    school_role_grant,
 )
 from provisioning.policy import deletion_due
 from provisioning.selectors import last_successful_run, staff_record_of
@@ -258,6 +259,21 @@ def account_take_over(
         account_sessions_end(accounts=[previous])
         return
     staff_record_relink(school=new_school, from_account=replaced, to_account=previous)
+    # The same person's roles at the new school (headteacher, digital champion) go with them.
+    previous.refresh_from_db()
+    for role in SchoolRole.objects.filter(user=replaced, school=new_school):
+        audit_record(
+            actor=actor,
+            action="school_role.revoked",
+            target=replaced,
+            school=new_school,
+            ip_address=ip_address,
+            details={"role": role.role, "reason": reason},
+        )
+        role.delete()
+        school_role_grant(
+            actor=actor, user=previous, school=new_school, role=role.role, ip_address=ip_address
+        )
     if replaced.preferred_language:  # the language they chose goes with them
         account_language_set(
             user=previous, language=replaced.preferred_language, ip_address=ip_address

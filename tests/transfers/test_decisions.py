@@ -460,6 +460,20 @@ def test_proceed_signs_both_accounts_out_everywhere(school, other_school):
     assert refused.status_code != 302
 
 
+def test_a_role_the_new_account_held_at_the_new_school_goes_with_the_transferred_account(
+    moved, approved, other_school
+):
+    school_role_grant(
+        actor=None, user=moved.new, school=other_school, role=SchoolRole.Role.DIGITAL_CHAMPION
+    )
+    transfer_proceed(request_id=approved.pk, requester=moved.new)
+    roles = SchoolRole.objects.filter(school=other_school, role=SchoolRole.Role.DIGITAL_CHAMPION)
+    assert [role.user for role in roles] == [moved.old]
+    assert AuditEntry.objects.filter(
+        action="school_role.revoked", target_id=str(moved.new.pk)
+    ).exists()
+
+
 def test_proceed_twice_moves_once(moved, approved):
     transfer_proceed(request_id=approved.pk, requester=moved.new)
     with pytest.raises(TransferError, match="Only an approved request can go ahead."):
