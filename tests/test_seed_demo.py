@@ -16,9 +16,10 @@ def test_seed_demo_provisions_four_schools_and_is_safe_to_repeat(db, capsys):
     )
     assert "prysd *" in first and "Hwb-Demo-2026" in first
     assert {u.school.local_authority_id for u in User.objects.filter(kind="staff")} == {661, 681}
-    assert SchoolRole.objects.filter(role="headteacher").count() == 4
+    four = ["6612001", "6614002", "6812003", "6814004"]
+    assert SchoolRole.objects.filter(role="headteacher", school__dfes_number__in=four).count() == 4
     assert User.objects.get(username="prysd").check_password("Hwb-Demo-2026")
-    assert User.objects.filter(kind="governor").count() == 4
+    assert User.objects.filter(kind="governor", school__dfes_number__in=four).count() == 4
 
 
 def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
@@ -30,5 +31,57 @@ def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
     assert [r.status for r in runs] == ["succeeded", "succeeded"]
     assert [e["code"] for e in runs[1].errors] == ["invalid_check_letter"]
     assert [w["code"] for w in runs[1].warnings] == ["temporary_upn"]
-    assert ClientToken.objects.filter(revoked_at__isnull=True).count() == 2
-    assert out.count("Provisioning Client token for") == 2
+    # Two for the client demo, one for the merged school the Hwb team set up.
+    assert ClientToken.objects.filter(revoked_at__isnull=True).count() == 3
+    assert out.count("Provisioning Client token for") == 3
+
+
+def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_on_commit_callbacks):
+    """What the README tells a newcomer to do, through the same services the pages call."""
+    from transfers import mergers
+    from transfers.models import SchoolNotice, StaffMatch
+
+    call_command("seed_demo")
+    officer = User.objects.get(username="lewism")
+    assert officer.check_password("Hwb-Demo-2026")
+    notice = SchoolNotice.objects.get(kind="merger")
+    match_list = notice.match_list
+    rows = list(StaffMatch.objects.filter(match_list=match_list))
+    assert {row.confidence for row in rows} == {"sure", "doubtful", "none"}
+    choices = {row.pk: row.proposed_record_id for row in rows}
+    with django_capture_on_commit_callbacks(execute=True):
+        mergers.staff_matches_review(
+            match_list_id=match_list.pk,
+            officer=officer,
+            version=mergers.list_version(match_list),
+            choices=choices,
+            submit=True,
+        )
+        mergers.staff_match_list_approve(
+            match_list_id=match_list.pk, actor=User.objects.get(username="hwbadmin")
+        )
+    match_list.refresh_from_db()
+    assert match_list.status == "completed"
+    assert match_list.moved == sum(1 for record in choices.values() if record)
+    moved = User.objects.get(username="pritchardg")
+    assert moved.school == notice.school and moved.is_active
+    assert not User.objects.get(username="pritchardg2").is_active
+    # The teacher who retires keeps her own school's account; the governor is never moved.
+    assert User.objects.get(username="jenkinsm").school.dfes_number == "6612022"
+    assert User.objects.get(username="parryi").school.dfes_number == "6612020"
+
+
+def test_the_demo_teacher_of_a_new_school_may_ask_the_service_desk(db):
+    from transfers.service_desk import may_ask_service_desk, service_desk_request_raise
+
+    call_command("seed_demo")
+    new = User.objects.get(username="morrisi2")
+    assert may_ask_service_desk(new)
+    request = service_desk_request_raise(
+        requester=new,
+        raised_by=new,
+        previous_dfes="6812003",
+        previous_username="morrisi",
+        note="",
+    )
+    assert request.previous_account.username == "morrisi"

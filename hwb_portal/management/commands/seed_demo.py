@@ -20,6 +20,8 @@ from provisioning.services import snapshot_import
 from schools.identifiers import upn_from_digits
 from schools.models import LocalAuthority, School
 
+from ._school_changes_demo import mover_records, new_school_seed, school_changes_seed
+
 DEMO_PASSWORD = "Hwb-Demo-2026"
 
 SCHOOLS = [
@@ -152,7 +154,12 @@ class Command(BaseCommand):
         tokens = {}
         if not ProvisioningRun.objects.filter(school__in=schools.values()).exists():
             tokens = self._provision(schools, now, hwb_team)
+        changes = school_changes_seed(now=now, hwb_team=hwb_team, password=DEMO_PASSWORD)
+        if changes["token"]:
+            tokens[changes["notice"].school.dfes_number] = changes["token"]
+        mover = new_school_seed(now=now, previous_school=schools["6812003"], password=DEMO_PASSWORD)
         self._report({dfes: schools[dfes] for dfes, *_names in SCHOOLS}, tokens)
+        self._report_school_changes(changes, mover)
 
     def _provision(self, schools, now, hwb_team) -> dict[str, str]:
         llanberis, brynrefail = schools["6612001"], schools["6614002"]
@@ -202,8 +209,23 @@ class Command(BaseCommand):
         )
         mover = MisStaff.objects.get(school=brynrefail, staff_code="SJO9").account
         account_password_set(actor=None, account=mover, password=DEMO_PASSWORD)
-        for dfes in ("6812003", "6814004"):
-            snapshot_import(school=schools[dfes], snapshot=_snapshot(dfes, _learners(dfes), now))
+        # Ifan Morris teaches at Treganna, then leaves it for Cae Top, a new Gwynedd school.
+        treganna = schools["6812003"]
+        on_roll, left = mover_records(now)
+        learners = _learners("6812003")
+        snapshot_import(
+            school=treganna,
+            snapshot=_snapshot(
+                "6812003", learners, now - timedelta(weeks=5), _staff("6812003") + [on_roll]
+            ),
+        )
+        snapshot_import(
+            school=treganna,
+            snapshot=_snapshot("6812003", learners, now, _staff("6812003") + [left]),
+        )
+        snapshot_import(
+            school=schools["6814004"], snapshot=_snapshot("6814004", _learners("6814004"), now)
+        )
         for dfes, *_names in SCHOOLS:
             school = schools[dfes]
             records = MisStaff.objects.filter(school=school).select_related("account")
@@ -257,10 +279,37 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'Django admin (/admin/)':30} {'Hwb team':18} hwbadmin *")
         for dfes, token in tokens.items():
             self.stdout.write(f"Provisioning Client token for {dfes} (shown once): {token}")
-        if tokens:
-            (school_a, token_a), (school_b, token_b) = tokens.items()
+        client_tokens = {dfes: tokens[dfes] for dfes, *_n in CLIENT_DEMO_SCHOOLS if dfes in tokens}
+        if client_tokens:
+            (school_a, token_a), (school_b, token_b) = client_tokens.items()
             self.stdout.write(
                 "Play both schools' clients (with the portal running):\n"
                 f"  python scripts/client_demo.py --school-a {school_a} --token-a {token_a} "
                 f"--school-b {school_b} --token-b {token_b}"
+            )
+
+    def _report_school_changes(self, changes, mover) -> None:
+        officer, notice = changes["officer"], changes["notice"]
+        self.stdout.write(
+            f"Local-authority officer for Gwynedd: {officer.username} *. Their Local authority "
+            "area (/local-authority/) sends notices of new schools, mergers and closures."
+        )
+        if notice is not None and notice.school is not None:
+            closing = ", ".join(s.name_en for s in notice.closing_schools.order_by("dfes_number"))
+            self.stdout.write(
+                f"Merger notice #{notice.pk}: {closing} become {notice.school.name_en} "
+                f"({notice.school.dfes_number}) on {notice.effective_date:%d %B %Y}. Its staff "
+                f"matches are proposed: as {officer.username}, open the notice, review and "
+                "submit them; then as hwbadmin approve them in the admin (Staff match lists)."
+            )
+        if mover is not None:
+            new, previous = mover
+            previous_text = (
+                f"his account at Treganna was {previous.username} *" if previous else "Treganna"
+            )
+            self.stdout.write(
+                f"Ifan Morris moved from Treganna (Cardiff) to Cae Top, a new Gwynedd school, "
+                f"which gave him {new.username} *; {previous_text}. Signed in as {new.username}: "
+                "User management, My Profile, Keep my existing Hwb account. The authorisation "
+                "email for Treganna's headteacher lands in var/mail/."
             )
