@@ -281,4 +281,3 @@ def notice_staff_matches_propose(modeladmin, request: HttpRequest, queryset: Que
                 % {"notice": notice.pk, "count": match_list.matches.count()},
                 messages.SUCCESS,
             )
-
