@@ -61,6 +61,8 @@ def start_worker(queue: str, **env_extra: str) -> subprocess.Popen:
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "HWB_UPN_HASH_KEY": settings.HWB_UPN_HASH_KEY,
+        # What the worker sends itself (an email after a move) stays on this test's queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **env_extra,
     }
     return subprocess.Popen(  # noqa: S603

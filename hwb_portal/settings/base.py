@@ -105,6 +105,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("HWB_TASK_VISIBILITY_TIMEOUT", default=3600),
 }
+# The queue tasks are sent to (tests give each worker its own, so the tasks a worker sends,
+# such as an email after a move, stay with it).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
