@@ -5,6 +5,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
@@ -669,3 +671,29 @@ def test_the_beat_task_runs_the_daily_job(school):
     assert task.delay().get() == {"opened": 1, "closed": 0}
     school.refresh_from_db()
     assert school.status == School.Status.OPEN
+
+
+def _notices(officer, schools, count: int, start: int = 0) -> None:
+    for index in range(start, start + count):
+        notice = SchoolNotice.objects.create(
+            kind=SchoolNotice.Kind.MERGER,
+            local_authority=officer.local_authority,
+            submitted_by=officer,
+            submitted_by_username=officer.username,
+            effective_date=in_weeks(10 + index),
+            new_school_name=f"Ysgol {index}",
+        )
+        notice.closing_schools.set(schools)
+
+
+def test_the_notice_list_runs_the_same_queries_for_2_or_20_notices(
+    officer_client, officer, gwynedd_schools
+):
+    _notices(officer, gwynedd_schools, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert officer_client.get(LIST).status_code == 200
+    _notices(officer, gwynedd_schools, 18, start=2)
+    with CaptureQueriesContext(connection) as many:
+        response = officer_client.get(LIST)
+    assert page(response).count("Ysgol 19") == 1
+    assert len(many) == len(few)
