@@ -27,11 +27,12 @@ from schools.models import School
 
 from . import matching
 from .models import SchoolNotice, SchoolNoticeEvent, StaffMatch, StaffMatchList
-from .services import TransferError, account_take_over, transfer_kind_check
+from .services import TransferError, account_take_over
 
 ListStatus = StaffMatchList.Status
 Decision = StaffMatch.Decision
 Outcome = StaffMatch.Outcome
+SkipReason = StaffMatch.SkipReason
 NOTE_MAX = 2000
 # The kinds of closing-school account that are never moved (listed apart, never matched).
 NEVER_MOVED_KINDS = (User.Kind.GOVERNOR, User.Kind.ITE_STUDENT)
@@ -592,38 +593,37 @@ def _skip_reason(
     used: set[int],
     now,
 ) -> str:
-    """Why this row cannot move now, in plain words, or "" when it can."""
+    """Why this row cannot move now (a ``StaffMatch.SkipReason``), or "" when it can."""
     if account is None:
-        return _("The account %(username)s no longer exists.") % {"username": row.account_username}
-    try:
-        transfer_kind_check(account.kind)
-    except TransferError as error:
-        return str(error)
+        return SkipReason.ACCOUNT_GONE
+    if account.kind != User.Kind.STAFF:
+        return {
+            User.Kind.GOVERNOR: SkipReason.GOVERNOR,
+            User.Kind.ITE_STUDENT: SkipReason.ITE_STUDENT,
+        }.get(account.kind, SkipReason.NOT_STAFF)
     if account.school_id != row.from_school_id:
-        return _("The account is no longer at %(school)s: it was moved or changed meanwhile.") % {
-            "school": row.from_school.name
-        }
+        return SkipReason.MOVED_MEANWHILE
     if not account.is_active and (
         account.deactivation_reason != User.DeactivationReason.LEFT
         or account.deletion_due_at is None
         or account.deletion_due_at <= now
     ):
-        return _("The account has been closed since the matches were approved.")
+        return SkipReason.CLOSED
     if record is None or record.school_id not in targets:
-        return _("The chosen staff record is no longer in the new school's MIS.")
+        return SkipReason.RECORD_GONE
     if record.absent or (record.leaving_date and record.leaving_date <= timezone.localdate()):
-        return _("The new school's MIS now shows the chosen staff record as a leaver.")
+        return SkipReason.RECORD_LEAVER
     if record.role in NEVER_MATCHED_ROLES:
-        return _("The new school's MIS now records this person as a governor or ITE student.")
+        return SkipReason.RECORD_ROLE
     if (
         fresh is None
         or fresh.pk in listed
         or record.pk in used
         or fresh.deactivation_reason == User.DeactivationReason.REPLACED
     ):
-        return _("The chosen staff record already belongs to another moved account.")
+        return SkipReason.RECORD_TAKEN
     if fresh.kind != User.Kind.STAFF or fresh.school_id != record.school_id:
-        return _("The chosen staff record's account is not a staff account at the new school.")
+        return SkipReason.RECORD_NOT_STAFF
     return ""
 
 
@@ -697,10 +697,10 @@ def _move_batch(match_list_id: int, batch_size: int) -> int:
                                 "replaces": fresh.username,
                             },
                         )
-                except TransferError as error:
-                    reason = str(error)
+                except TransferError:  # the kind rule, checked again under the lock
+                    reason = SkipReason.NOT_STAFF
             if reason:
-                row.outcome, row.skip_reason = Outcome.SKIPPED, reason[:300]
+                row.outcome, row.skip_reason = Outcome.SKIPPED, reason
                 skipped += 1
             else:
                 row.outcome, row.moved_at = Outcome.MOVED, now

@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import AccountMove, AuditEntry, User
 from accounts.services import account_moves_record
@@ -491,7 +492,9 @@ def test_an_account_moved_meanwhile_is_skipped_with_its_reason(approved, db):
     assert (match_list.status, match_list.moved, match_list.skipped) == ("completed", 3, 1)
     row = rows(approved)["sian"]
     assert row.outcome == "skipped"
-    assert row.skip_reason.startswith("The account is no longer at")
+    assert row.skip_reason_text == (
+        f"The account is no longer at {row.from_school.name}: it was moved or changed meanwhile."
+    )
     assert User.objects.get(pk=sian.pk).school == elsewhere
 
 
@@ -502,7 +505,7 @@ def test_a_record_that_left_the_new_schools_mis_is_skipped(approved):
     )
     mergers.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
     row = rows(approved)["huw"]
-    assert (row.outcome, row.skip_reason) == (
+    assert (row.outcome, row.skip_reason_text) == (
         "skipped",
         "The new school's MIS now shows the chosen staff record as a leaver.",
     )
@@ -525,12 +528,15 @@ def test_a_governor_is_never_moved_even_if_a_row_names_one(approved):
     )
     mergers.staff_matches_move(match_list_id=match_list.pk)
     row = StaffMatch.objects.get(account=governor)
-    assert (row.outcome, row.skip_reason) == (
+    assert (row.outcome, row.skip_reason_text) == (
         "skipped",
         "It is not possible to move governor accounts.",
     )
     assert User.objects.get(pk=governor.pk).school == governor.school
     assert MisStaff.objects.get(pk=record.pk).account_id == record.account_id
+    # Stored as a reason code, so a Welsh-speaking officer reads it in Welsh.
+    with translation.override("cy"):
+        assert row.skip_reason_text == "Nid oes modd symud cyfrifon llywodraethwyr."
 
 
 def test_running_the_job_again_moves_nobody_twice(approved):

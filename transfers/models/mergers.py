@@ -74,6 +74,34 @@ class StaffMatch(models.Model):
         CORRECTED = "corrected", _("Corrected")
         REJECTED = "rejected", _("Do not move")
 
+    class SkipReason(models.TextChoices):
+        """Why the move job left a confirmed row: stored as the code, shown in the reader's
+        language (``%(username)s`` and ``%(school)s`` are the row's)."""
+
+        ACCOUNT_GONE = "account_gone", _("The account %(username)s no longer exists.")
+        GOVERNOR = "governor", _("It is not possible to move governor accounts.")
+        ITE_STUDENT = "ite_student", _("Accounts of ITE students are not moved.")
+        NOT_STAFF = "not_staff", _("Only school staff accounts can be moved.")
+        MOVED_MEANWHILE = "moved_meanwhile", _(
+            "The account is no longer at %(school)s: it was moved or changed meanwhile."
+        )
+        CLOSED = "closed", _("The account has been closed since the matches were approved.")
+        RECORD_GONE = "record_gone", _(
+            "The chosen staff record is no longer in the new school's MIS."
+        )
+        RECORD_LEAVER = "record_leaver", _(
+            "The new school's MIS now shows the chosen staff record as a leaver."
+        )
+        RECORD_ROLE = "record_role", _(
+            "The new school's MIS now records this person as a governor or ITE student."
+        )
+        RECORD_TAKEN = "record_taken", _(
+            "The chosen staff record already belongs to another moved account."
+        )
+        RECORD_NOT_STAFF = "record_not_staff", _(
+            "The chosen staff record's account is not a staff account at the new school."
+        )
+
     class Outcome(models.TextChoices):
         WAITING = "", _("Not moved yet")
         MOVED = "moved", _("Moved")
@@ -120,7 +148,9 @@ class StaffMatch(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.WAITING, blank=True
     )
-    skip_reason = models.CharField(_("why skipped"), max_length=300, blank=True)
+    skip_reason = models.CharField(
+        _("why skipped"), max_length=20, choices=SkipReason.choices, blank=True
+    )
     moved_at = models.DateTimeField(_("moved at"), null=True, blank=True)
 
     class Meta:
@@ -135,3 +165,11 @@ class StaffMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_username} → {self.record_id or self.proposed_record_id or '-'}"
+
+    @property
+    def skip_reason_text(self) -> str:
+        """Why the row was skipped, in the active language."""
+        if not self.skip_reason:
+            return ""
+        label = str(self.SkipReason(self.skip_reason).label)
+        return label % {"username": self.account_username, "school": self.from_school.name}
