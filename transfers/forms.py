@@ -15,31 +15,19 @@ from .services import (
     transfer_rules_check,
 )
 
+DFES_FORMAT = _("Enter the DfES number as 7 digits, like 6612001")
 
-class PreviousSchoolForm(forms.Form):
-    """Step 1 of 3: which school, and which account there.
 
-    ``count_lookup`` is true only when the member of staff sends this step: then the attempt
-    counts against the hourly limit. Checking the step again later (the next steps, Submit)
-    re-checks the rules without counting, as it can only be data that passed once.
-    """
-
-    dfes_number = forms.CharField(
-        label=_("Previous School DfES Number"),
-        help_text=_(
-            "7 digits, for example 6612001. A digital champion at your new school can tell you, "
-            "or find it in the Address List of Schools on the Welsh Government website."
-        ),
+def dfes_number_field(*, required_message=None, **kwargs) -> forms.CharField:
+    """A 7-digit DfES number, whose school's name the page's script shows as it is typed."""
+    messages = {"min_length": DFES_FORMAT, "max_length": DFES_FORMAT}
+    if required_message:
+        messages["required"] = required_message
+    return forms.CharField(
         max_length=7,
         min_length=7,
-        validators=[
-            RegexValidator(r"^\d{7}\Z", _("Enter the DfES number as 7 digits, like 6612001"))
-        ],
-        error_messages={
-            "required": _("Enter your previous school's DfES number"),
-            "min_length": _("Enter the DfES number as 7 digits, like 6612001"),
-            "max_length": _("Enter the DfES number as 7 digits, like 6612001"),
-        },
+        validators=[RegexValidator(r"^\d{7}\Z", DFES_FORMAT)],
+        error_messages=messages,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -48,21 +36,62 @@ class PreviousSchoolForm(forms.Form):
                 "data-dfes-lookup": "previous-school-name",
             }
         ),
+        **kwargs,
     )
+
+
+def username_widget() -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+    )
+
+
+class PreviousAccountLookupForm(forms.Form):
+    """Which school, and which account there: the first step of Account Transfer and of a
+    service-desk request. Subclasses name the fields in their own words and say which rules
+    decide (``account_find``); errors about which account point at the field to put right.
+
+    ``count_lookup`` is true only when the member of staff sends this step: then the attempt
+    counts against the hourly limit. Checking the step again later (the next steps, Submit)
+    re-checks the rules without counting, as it can only be data that passed once.
+    """
+
+    dfes_label = _("Previous School DfES Number")
+    dfes_help = _(
+        "7 digits, for example 6612001. A digital champion at your new school can tell you, "
+        "or find it in the Address List of Schools on the Welsh Government website."
+    )
+    dfes_required = _("Enter your previous school's DfES number")
+    username_label = _("Previous School Hwb Username")
+    username_help = _("The username of the account you want to bring to your new school.")
+    username_required = _("Enter your Hwb username at your previous school")
+    too_many_attempts = _(
+        "You have made too many attempts to find your previous account. Try again in an hour."
+    )
+
+    dfes_number = dfes_number_field()
     previous_username = forms.CharField(
-        label=_("Previous School Hwb Username"),
-        help_text=_("The username of the account you want to bring to your new school."),
         max_length=64,
-        error_messages={"required": _("Enter your Hwb username at your previous school")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
-        ),
+        error_messages={"max_length": _("A Hwb username has up to 64 characters")},
+        widget=username_widget(),
     )
 
     def __init__(self, *args, requester: User, count_lookup: bool = False, **kwargs):
         self.requester = requester
         self.count_lookup = count_lookup
         super().__init__(*args, **kwargs)
+        dfes, username = self.fields["dfes_number"], self.fields["previous_username"]
+        dfes.label, dfes.help_text = self.dfes_label, self.dfes_help
+        dfes.error_messages["required"] = self.dfes_required
+        username.label, username.help_text = self.username_label, self.username_help
+        username.error_messages["required"] = self.username_required
+
+    def account_find(self, *, school, username: str) -> User:
+        """The account, or TransferError about which account (shown at a field), or
+        ``form_errors`` about both accounts (shown above the form)."""
+        raise NotImplementedError
+
+    form_errors: tuple[type[Exception], ...] = ()
 
     def clean_dfes_number(self) -> str:
         return self.cleaned_data["dfes_number"].strip()
@@ -77,23 +106,33 @@ class PreviousSchoolForm(forms.Form):
         if not dfes_number or not username:
             return cleaned
         if self.count_lookup and not transfer_lookup_allowed(requester=self.requester):
-            raise forms.ValidationError(
-                _(
-                    "You have made too many attempts to find your previous account. "
-                    "Try again in an hour."
-                ),
-                code="rate_limited",
-            )
+            raise forms.ValidationError(self.too_many_attempts, code="rate_limited")
         school = school_by_dfes_number(dfes_number)
         school_is_wrong = school is None or school.pk == self.requester.school_id
         try:
-            account = transfer_previous_account(
-                requester=self.requester, previous_school=school, previous_username=username
-            )
+            account = self.account_find(school=school, username=username)
+        except self.form_errors as error:
+            raise forms.ValidationError(str(error), code="rule") from None
         except TransferError as error:
-            # Point the error at the field to put right (the DfES number or the username).
             self.add_error("dfes_number" if school_is_wrong else "previous_username", str(error))
             return cleaned
+        cleaned["previous_school"] = school
+        cleaned["previous_account"] = account
+        return cleaned
+
+
+class PreviousSchoolForm(PreviousAccountLookupForm):
+    """Step 1 of 3 of Account Transfer: which school, and which account there."""
+
+    class RuleError(Exception):
+        """A transfer rule about both accounts, shown above the form."""
+
+    form_errors = (RuleError,)
+
+    def account_find(self, *, school, username: str) -> User:
+        account = transfer_previous_account(
+            requester=self.requester, previous_school=school, previous_username=username
+        )
         try:
             transfer_rules_check(
                 requester=self.requester,
@@ -102,10 +141,8 @@ class PreviousSchoolForm(forms.Form):
                 new_request=True,
             )
         except TransferError as error:
-            raise forms.ValidationError(str(error), code="rule") from None
-        cleaned["previous_school"] = school
-        cleaned["previous_account"] = account
-        return cleaned
+            raise self.RuleError(str(error)) from None
+        return account
 
 
 class MessageForm(forms.Form):

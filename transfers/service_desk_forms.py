@@ -1,12 +1,11 @@
 """Service-desk forms: they validate input; transfers.service_desk decides and writes."""
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from schools.selectors import school_by_dfes_number
 
+from .forms import PreviousAccountLookupForm, dfes_number_field, username_widget
 from .service_desk import (
     NAME_MAX,
     NOTE_MAX,
@@ -15,64 +14,26 @@ from .service_desk import (
     authorisation_document_check,
     service_desk_previous_account,
 )
-from .services import TransferError, transfer_lookup_allowed
-
-DFES_FORMAT = _("Enter the DfES number as 7 digits, like 6612001")
 
 
-def _dfes_number_field(label, required_message) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text=_(
-            "7 digits, for example 6612001. Find it in the Address List of Schools on the "
-            "Welsh Government website."
-        ),
-        max_length=7,
-        min_length=7,
-        validators=[RegexValidator(r"^\d{7}\Z", DFES_FORMAT)],
-        error_messages={
-            "required": required_message,
-            "min_length": DFES_FORMAT,
-            "max_length": DFES_FORMAT,
-        },
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "inputmode": "numeric",
-                "spellcheck": "false",
-                "data-dfes-lookup": "previous-school-name",
-            }
-        ),
+class PreviousAccountForm(PreviousAccountLookupForm):
+    """Step 1 of 2: the previous organisation, the existing username there, and a note."""
+
+    dfes_label = _("Previous organisation's DfES number")
+    dfes_help = _(
+        "7 digits, for example 6612001. Find it in the Address List of Schools on the "
+        "Welsh Government website."
     )
-
-
-def _username_widget() -> forms.TextInput:
-    return forms.TextInput(
-        attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+    dfes_required = _("Enter your previous organisation's DfES number")
+    username_label = _("Your existing Hwb username")
+    username_help = _("The username of the account you want to keep at your new school.")
+    username_required = _("Enter your existing Hwb username")
+    too_many_attempts = _(
+        "You have made too many attempts to find your existing account. Try again in an hour."
     )
+    # Our own rules (about both accounts) go above the form.
+    form_errors = (ServiceDeskError,)
 
-
-class PreviousAccountForm(forms.Form):
-    """Step 1 of 2: the previous organisation, the existing username there, and a note.
-
-    ``count_lookup`` is true only when the member of staff sends this step (the attempt counts
-    against Account Transfer's hourly limit on look-ups); re-checking it later does not count.
-    """
-
-    dfes_number = _dfes_number_field(
-        _("Previous organisation's DfES number"),
-        _("Enter your previous organisation's DfES number"),
-    )
-    previous_username = forms.CharField(
-        label=_("Your existing Hwb username"),
-        help_text=_("The username of the account you want to keep at your new school."),
-        max_length=64,
-        error_messages={
-            "required": _("Enter your existing Hwb username"),
-            "max_length": _("A Hwb username has up to 64 characters"),
-        },
-        widget=_username_widget(),
-    )
     note = forms.CharField(
         label=_("Anything the service desk should know (optional)"),
         help_text=_("For example your role there, or who can confirm you worked there."),
@@ -82,45 +43,10 @@ class PreviousAccountForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
-    def __init__(self, *args, requester: User, count_lookup: bool = False, **kwargs):
-        self.requester = requester
-        self.count_lookup = count_lookup
-        super().__init__(*args, **kwargs)
-
-    def clean_dfes_number(self) -> str:
-        return self.cleaned_data["dfes_number"].strip()
-
-    def clean_previous_username(self) -> str:
-        return self.cleaned_data["previous_username"].strip().lower()
-
-    def clean(self):
-        cleaned = super().clean()
-        dfes_number = cleaned.get("dfes_number")
-        username = cleaned.get("previous_username")
-        if not dfes_number or not username:
-            return cleaned
-        if self.count_lookup and not transfer_lookup_allowed(requester=self.requester):
-            raise forms.ValidationError(
-                _(
-                    "You have made too many attempts to find your existing account. "
-                    "Try again in an hour."
-                ),
-                code="rate_limited",
-            )
-        school = school_by_dfes_number(dfes_number)
-        school_is_wrong = school is None or school.pk == self.requester.school_id
-        try:
-            account = service_desk_previous_account(
-                requester=self.requester, previous_school=school, previous_username=username
-            )
-        except ServiceDeskError as error:  # our own rules: about both accounts
-            raise forms.ValidationError(str(error), code="rule") from None
-        except TransferError as error:  # which account: point at the field to put right
-            self.add_error("dfes_number" if school_is_wrong else "previous_username", str(error))
-            return cleaned
-        cleaned["previous_school"] = school
-        cleaned["previous_account"] = account
-        return cleaned
+    def account_find(self, *, school, username: str) -> User:
+        return service_desk_previous_account(
+            requester=self.requester, previous_school=school, previous_username=username
+        )
 
 
 class CheckAnswersForm(forms.Form):
@@ -201,14 +127,18 @@ class DeskRaiseForm(forms.Form):
     requester_username = forms.CharField(
         label=_("Their new account's username (at the new school)"),
         max_length=64,
-        widget=_username_widget(),
+        widget=username_widget(),
     )
-    dfes_number = _dfes_number_field(
-        _("Previous organisation's DfES number"),
-        _("Enter the previous organisation's DfES number"),
+    dfes_number = dfes_number_field(
+        label=_("Previous organisation's DfES number"),
+        required_message=_("Enter the previous organisation's DfES number"),
+        help_text=_(
+            "7 digits, for example 6612001. Find it in the Address List of Schools on the "
+            "Welsh Government website."
+        ),
     )
     previous_username = forms.CharField(
-        label=_("Their existing Hwb username"), max_length=64, widget=_username_widget()
+        label=_("Their existing Hwb username"), max_length=64, widget=username_widget()
     )
     note = forms.CharField(
         label=_("Note (optional)"),

@@ -82,24 +82,30 @@ class StaffMatch(models.Model):
         GOVERNOR = "governor", _("It is not possible to move governor accounts.")
         ITE_STUDENT = "ite_student", _("Accounts of ITE students are not moved.")
         NOT_STAFF = "not_staff", _("Only school staff accounts can be moved.")
-        MOVED_MEANWHILE = "moved_meanwhile", _(
-            "The account is no longer at %(school)s: it was moved or changed meanwhile."
+        MOVED_MEANWHILE = (
+            "moved_meanwhile",
+            _("The account is no longer at %(school)s: it was moved or changed meanwhile."),
         )
         CLOSED = "closed", _("The account has been closed since the matches were approved.")
-        RECORD_GONE = "record_gone", _(
-            "The chosen staff record is no longer in the new school's MIS."
+        RECORD_GONE = (
+            "record_gone",
+            _("The chosen staff record is no longer in the new school's MIS."),
         )
-        RECORD_LEAVER = "record_leaver", _(
-            "The new school's MIS now shows the chosen staff record as a leaver."
+        RECORD_LEAVER = (
+            "record_leaver",
+            _("The new school's MIS now shows the chosen staff record as a leaver."),
         )
-        RECORD_ROLE = "record_role", _(
-            "The new school's MIS now records this person as a governor or ITE student."
+        RECORD_ROLE = (
+            "record_role",
+            _("The new school's MIS now records this person as a governor or ITE student."),
         )
-        RECORD_TAKEN = "record_taken", _(
-            "The chosen staff record already belongs to another moved account."
+        RECORD_TAKEN = (
+            "record_taken",
+            _("The chosen staff record already belongs to another moved account."),
         )
-        RECORD_NOT_STAFF = "record_not_staff", _(
-            "The chosen staff record's account is not a staff account at the new school."
+        RECORD_NOT_STAFF = (
+            "record_not_staff",
+            _("The chosen staff record's account is not a staff account at the new school."),
         )
 
     class Outcome(models.TextChoices):
