@@ -32,6 +32,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows only the services write, listed on their parent's page: every field read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    """A request's or notice's timeline: when, what, who, and a note."""
+
+    fields = ("created_at", "action", "actor_username", "note")
+
+
 class SchoolRoleInline(admin.TabularInline):
     model = SchoolRole
     extra = 0

@@ -2,26 +2,13 @@
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import EventInline, ReadOnlyAdmin
 
 from .models import TransferEvent, TransferRequest
 
 
-class TransferEventInline(admin.TabularInline):
+class TransferEventInline(EventInline):
     model = TransferEvent
-    fields = ("created_at", "action", "actor_username", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TransferRequest)

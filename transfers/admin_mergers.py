@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import ReadOnlyAdmin, ReadOnlyInline
 from accounts.requests import client_ip
 
 from . import mergers
@@ -21,7 +21,7 @@ from .merger_forms import ReturnNoteForm
 from .models import SchoolNotice, StaffMatch, StaffMatchList
 
 
-class StaffMatchInline(admin.TabularInline):
+class StaffMatchInline(ReadOnlyInline):
     model = StaffMatch
     fields = (
         "account_username",
@@ -36,9 +36,6 @@ class StaffMatchInline(admin.TabularInline):
         "skip_reason",
         "moved_at",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return (
@@ -48,12 +45,6 @@ class StaffMatchInline(admin.TabularInline):
     @admin.display(description=_("reasons"))
     def reasons_text(self, match: StaffMatch) -> str:
         return ", ".join(mergers.reason_text(code) for code in match.reasons or []) or "–"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
 from schools.models import School
 
@@ -21,21 +22,8 @@ from .admin_mergers import notice_staff_matches_propose
 from .models import SchoolNotice, SchoolNoticeEvent
 
 
-class SchoolNoticeEventInline(admin.TabularInline):
+class SchoolNoticeEventInline(EventInline):
     model = SchoolNoticeEvent
-    fields = ("created_at", "action", "actor_username", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NoteForm(forms.Form):
@@ -151,7 +139,7 @@ def _notice_steps(notice: SchoolNotice) -> list[tuple[str, str]]:
 
 
 @admin.register(SchoolNotice)
-class SchoolNoticeAdmin(admin.ModelAdmin):
+class SchoolNoticeAdmin(ReadOnlyAdmin):
     """Local authorities' notices: read-only here; each step of the Hwb team's work is a button
     on the notice's page, which calls its service (audited, on the timeline, emailed)."""
 
@@ -216,14 +204,8 @@ class SchoolNoticeAdmin(admin.ModelAdmin):
     )
     readonly_fields = tuple(name for _label, options in fieldsets for name in options["fields"])
 
-    def has_add_permission(self, request):
-        return False  # officers send notices from the local authority area
-
-    def has_change_permission(self, request, obj=None):
-        return False  # only the steps' services change a notice
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only: officers send notices from the local authority area, and only the steps'
+    # services change one.
 
     def has_work_permission(self, request: HttpRequest) -> bool:
         """Working a notice needs the Hwb team's change permission on notices."""
@@ -373,19 +355,10 @@ class SchoolNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SchoolNoticeEvent)
-class SchoolNoticeEventAdmin(admin.ModelAdmin):
+class SchoolNoticeEventAdmin(ReadOnlyAdmin):
     """Every notice's timeline in one list (read-only)."""
 
     list_display = ("created_at", "notice", "action", "actor_username")
     list_filter = ("action",)
     search_fields = ("notice__submitted_by_username", "actor_username")
     list_select_related = ("notice",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

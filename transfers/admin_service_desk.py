@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
 
 from . import service_desk
@@ -26,21 +26,8 @@ from .services import TransferError
 Status = ServiceDeskRequest.Status
 
 
-class ServiceDeskEventInline(admin.TabularInline):
+class ServiceDeskEventInline(EventInline):
     model = ServiceDeskEvent
-    fields = ("created_at", "action", "actor_username", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceDeskRequest)
