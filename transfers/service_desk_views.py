@@ -9,17 +9,16 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
-from schools.selectors import school_by_dfes_number
 
 from . import service_desk
 from .service_desk_forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
 from .services import TransferError
 from .views import _no_referrer
+from .wizards import PreviousAccountWizard
 
 # The authorisation link's token, kept in the session once followed (the page's URL stays clean).
 LINK_SESSION_KEY = "hwb_service_desk_link"
@@ -51,16 +50,8 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/service_desk/start.html")
 
 
-WIZARD_STEPS = ("previous-account", "check")
-
-
-class _SubmitRefused(Exception):
-    def __init__(self, response: HttpResponse):
-        self.response = response
-
-
 @method_decorator([never_cache, recent_reauth_required], name="dispatch")
-class ServiceDeskWizard(NamedUrlSessionWizardView):
+class ServiceDeskWizard(PreviousAccountWizard):
     """Step 1 of 2: previous organisation, existing username and a note; 2: check and Submit."""
 
     form_list = [("previous-account", PreviousAccountForm), ("check", CheckAnswersForm)]
@@ -77,55 +68,6 @@ class ServiceDeskWizard(NamedUrlSessionWizardView):
             return redirect("service_desk:status")
         return super().dispatch(request, *args, **kwargs)
 
-    def get_template_names(self):
-        return [self.templates[self.steps.current]]
-
-    def _previous(self) -> dict | None:
-        if not hasattr(self, "_previous_cache"):
-            self._previous_cache = self.get_cleaned_data_for_step("previous-account")
-        return self._previous_cache
-
-    def get_form_kwargs(self, step=None):
-        if step == "previous-account":
-            sent_now = (
-                self.request.method == "POST"
-                and step == self.steps.current
-                and self.request.POST.get(f"{self.prefix}-current_step") == step
-            )
-            return {"requester": self.request.user, "count_lookup": sent_now}
-        return {}
-
-    def get(self, request: HttpRequest, *args, **kwargs):
-        step = kwargs.get("step")
-        if step in ("check", self.done_step_name) and self._previous() is None:
-            self.storage.current_step = "previous-account"
-            return redirect(self.get_step_url("previous-account"))
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, form, **kwargs):
-        context = super().get_context_data(form=form, **kwargs)
-        step = self.steps.current
-        context["step_caption"] = _("Step %(number)d of %(count)d") % {
-            "number": WIZARD_STEPS.index(step) + 1,
-            "count": len(WIZARD_STEPS),
-        }
-        if step == "previous-account":
-            dfes_number = (form.data.get(form.add_prefix("dfes_number")) or "").strip()
-            school = school_by_dfes_number(dfes_number) if form.is_bound else None
-            context["previous_school_name"] = school.name if school else ""
-        else:
-            context["previous"] = self._previous() or {}
-        return context
-
-    def render_done(self, form, **kwargs):
-        # Submitting is a write: only on the POST of the last step, never a GET of "done".
-        if self.request.method != "POST":
-            return redirect(self.get_step_url(self.steps.last))
-        try:
-            return WizardView.render_done(self, form, **kwargs)
-        except _SubmitRefused as refusal:
-            return refusal.response
-
     def done(self, form_list, form_dict=None, **kwargs):
         previous = form_dict["previous-account"].cleaned_data
         try:
@@ -138,9 +80,7 @@ class ServiceDeskWizard(NamedUrlSessionWizardView):
                 ip_address=client_ip(self.request),
             )
         except TransferError as error:
-            check = form_dict["check"]
-            check.add_error(None, str(error))
-            raise _SubmitRefused(self.render(check)) from None
+            raise self.refuse(form_dict, error) from None
         messages.success(
             self.request,
             _(

@@ -16,18 +16,17 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
 from accounts.selectors import user_roles_at_school
-from schools.selectors import school_by_dfes_number
 
 from . import selectors, services
 from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .service_desk import may_ask_service_desk, school_is_new
+from .wizards import PreviousAccountWizard
 
 # The decision link's token, kept in the session once followed (the page's URL stays clean).
 LINK_SESSION_KEY = "hwb_transfer_link"
@@ -143,16 +142,8 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "transfers/start.html")
 
 
-WIZARD_STEPS = ("previous-school", "message", "check")
-
-
-class _SubmitRefused(Exception):
-    def __init__(self, response: HttpResponse):
-        self.response = response
-
-
 @method_decorator([never_cache, recent_reauth_required], name="dispatch")
-class TransferWizard(NamedUrlSessionWizardView):
+class TransferWizard(PreviousAccountWizard):
     """Step 1 of 3: previous school and username; 2: message; 3: check and Submit."""
 
     form_list = [
@@ -175,15 +166,6 @@ class TransferWizard(NamedUrlSessionWizardView):
             return redirect("transfers:status")
         return super().dispatch(request, *args, **kwargs)
 
-    def get_template_names(self):
-        return [self.templates[self.steps.current]]
-
-    # Step 1's answers, checked again (not counted against the hourly limit) for later steps.
-    def _previous(self) -> dict | None:
-        if not hasattr(self, "_previous_cache"):
-            self._previous_cache = self.get_cleaned_data_for_step("previous-school")
-        return self._previous_cache
-
     def _approvers(self) -> tuple[str, list[User]]:
         if not hasattr(self, "_approvers_cache"):
             previous = self._previous()
@@ -204,18 +186,10 @@ class TransferWizard(NamedUrlSessionWizardView):
         return None
 
     def get_form_kwargs(self, step=None):
-        if step == "previous-school":
-            # Only the member of staff sending step 1 counts against the limit on look-ups.
-            sent_now = (
-                self.request.method == "POST"
-                and step == self.steps.current
-                and self.request.POST.get(f"{self.prefix}-current_step") == step
-            )
-            return {"requester": self.request.user, "count_lookup": sent_now}
         if step == "message":
             approver, _deciders = self._approvers()
             return {"to_local_authority": approver == TransferRequest.Approver.LOCAL_AUTHORITY}
-        return {}
+        return super().get_form_kwargs(step)
 
     def get_form_initial(self, step):
         previous = self._previous() if step == "message" else None
@@ -231,11 +205,12 @@ class TransferWizard(NamedUrlSessionWizardView):
 
     def get(self, request: HttpRequest, *args, **kwargs):
         step = kwargs.get("step")
-        # A later step needs the earlier ones' answers, still valid (the rules may have changed).
-        if step in ("message", "check", self.done_step_name) and self._previous() is None:
-            self.storage.current_step = "previous-school"
-            return redirect(self.get_step_url("previous-school"))
-        if step in ("check", self.done_step_name) and not self.get_cleaned_data_for_step("message"):
+        # The check needs the message too (the first step's answers: see the base class).
+        if (
+            step in ("check", self.done_step_name)
+            and self._previous() is not None
+            and not self.get_cleaned_data_for_step("message")
+        ):
             self.storage.current_step = "message"
             return redirect(self.get_step_url("message"))
         return super().get(request, *args, **kwargs)
@@ -243,19 +218,10 @@ class TransferWizard(NamedUrlSessionWizardView):
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         step = self.steps.current
-        context["step_caption"] = _("Step %(number)d of %(count)d") % {
-            "number": WIZARD_STEPS.index(step) + 1,
-            "count": len(WIZARD_STEPS),
-        }
-        if step == "previous-school":
-            dfes_number = (form.data.get(form.add_prefix("dfes_number")) or "").strip()
-            school = school_by_dfes_number(dfes_number) if form.is_bound else None
-            context["previous_school_name"] = school.name if school else ""
-        else:
-            previous = self._previous() or {}
+        if step != self.first_step:
+            previous = context["previous"]
             approver, deciders = self._approvers()
             context.update(
-                previous=previous,
                 previous_school=previous.get("previous_school"),
                 to_local_authority=approver == TransferRequest.Approver.LOCAL_AUTHORITY,
                 headteacher=self._headteacher(),
@@ -265,16 +231,6 @@ class TransferWizard(NamedUrlSessionWizardView):
                 else "",
             )
         return context
-
-    def render_done(self, form, **kwargs):
-        # Submitting is a write, so it happens on the POST of the last step, never on a GET of
-        # a "done" URL (formtools' named-URL wizard would redirect there first).
-        if self.request.method != "POST":
-            return redirect(self.get_step_url(self.steps.last))
-        try:
-            return WizardView.render_done(self, form, **kwargs)
-        except _SubmitRefused as refusal:  # the answers stay, to put right and send again
-            return refusal.response
 
     def done(self, form_list, form_dict=None, **kwargs):
         previous = form_dict["previous-school"].cleaned_data
@@ -289,9 +245,7 @@ class TransferWizard(NamedUrlSessionWizardView):
                 ip_address=client_ip(self.request),
             )
         except services.TransferError as error:
-            check = form_dict["check"]
-            check.add_error(None, str(error))
-            raise _SubmitRefused(self.render(check)) from None
+            raise self.refuse(form_dict, error) from None
         if transfer.approver == TransferRequest.Approver.LOCAL_AUTHORITY:
             sent = _(
                 "Your request has been sent to the local authority of %(school)s. You will get "
