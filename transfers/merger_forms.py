@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .mergers import NOTE_MAX, ReviewRow
+from .merger_selectors import ReviewRow
+from .mergers import NOTE_MAX
 
 DO_NOT_MOVE = "none"
 

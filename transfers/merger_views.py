@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.requests import client_ip
 
-from . import mergers
+from . import merger_selectors, mergers
 from .merger_forms import StaffMatchReviewForm
 from .models import StaffMatchList
 
@@ -19,7 +19,7 @@ from .models import StaffMatchList
 PROGRESS_REFRESH_SECONDS = 5
 
 
-def _review_form(review: mergers.MatchReview, data=None) -> StaffMatchReviewForm | None:
+def _review_form(review: merger_selectors.MatchReview, data=None) -> StaffMatchReviewForm | None:
     match_list = review.match_list
     if match_list is None or match_list.status != StaffMatchList.Status.PROPOSED:
         return None
@@ -53,8 +53,8 @@ def _page(
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposed matches: choose for each row, Save to come back later, or Submit."""
-    notice = mergers.notice_for_officer(officer=request.user, pk=pk)
-    review = mergers.match_review(notice=notice)
+    notice = merger_selectors.notice_for_officer(officer=request.user, pk=pk)
+    review = merger_selectors.match_review(notice=notice)
     if request.method != "POST":
         return _page(request, review, _review_form(review))
     form = _review_form(review, request.POST)
@@ -102,7 +102,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose the matches (again, while the list is still with the local authority)."""
-    notice = mergers.notice_for_officer(officer=request.user, pk=pk)
+    notice = merger_selectors.notice_for_officer(officer=request.user, pk=pk)
     try:
         mergers.staff_matches_propose(
             notice=notice, actor=request.user, ip_address=client_ip(request)

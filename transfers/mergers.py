@@ -5,20 +5,18 @@ A person always confirms a match before an account moves (a name is never enough
 move goes through ``account_take_over``, exactly as Proceed with transfer does.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.emails import email_enqueue
-from accounts.models import AccountMove, User
+from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from provisioning.models import MisStaff
@@ -27,7 +25,6 @@ from schools.models import School
 
 from . import matching
 from .models import SchoolNotice, SchoolNoticeEvent, StaffMatch, StaffMatchList
-from .services import TransferError, account_take_over
 
 ListStatus = StaffMatchList.Status
 Decision = StaffMatch.Decision
@@ -83,7 +80,7 @@ def notice_closing_schools(notice: SchoolNotice) -> list[School]:
     ]
 
 
-def _movable_accounts(closing: list[School]):
+def movable_accounts(closing: list[School]):
     """Closing-school accounts that could move: active, or deactivated by their leaving date
     and not yet deleted (the same accounts Account Transfer accepts)."""
     return User.objects.filter(school__in=closing).filter(
@@ -104,7 +101,7 @@ def _officers(notice: SchoolNotice) -> list[User]:
     return [sender] if sender else list(officers)
 
 
-def _notice_event(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
+def notice_event_add(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
     SchoolNoticeEvent.objects.create(
         notice=notice,
         action=action,
@@ -123,7 +120,7 @@ def _admin_url(match_list: StaffMatchList) -> str:
     )
 
 
-def _tell_officers(notice: SchoolNotice, template: str, context: dict) -> None:
+def officers_tell(notice: SchoolNotice, template: str, context: dict) -> None:
     for officer in _officers(notice):
         email_enqueue(
             to=officer.email,
@@ -133,7 +130,7 @@ def _tell_officers(notice: SchoolNotice, template: str, context: dict) -> None:
         )
 
 
-def _tell_hwb_team(match_list: StaffMatchList, template: str, context: dict) -> None:
+def hwb_team_tell(match_list: StaffMatchList, template: str, context: dict) -> None:
     email_enqueue(
         to=settings.HWB_TEAM_EMAIL,
         template=template,
@@ -236,7 +233,7 @@ def staff_matches_propose(
         )
 
     accounts = list(
-        _movable_accounts(closing).filter(kind=User.Kind.STAFF).order_by("school_id", "username")
+        movable_accounts(closing).filter(kind=User.Kind.STAFF).order_by("school_id", "username")
     )
     old_records: dict[int, MisStaff] = {}
     for record in MisStaff.objects.filter(school__in=closing, account__in=accounts).order_by("pk"):
@@ -307,8 +304,8 @@ def staff_matches_propose(
         ip_address=ip_address,
         details={"notice": notice.pk, "accounts": len(rows), "records": len(records), **counts},
     )
-    _notice_event(notice, "matches_proposed", actor)
-    _tell_officers(notice, "merger_matches_ready", {"match_list": match_list, "counts": counts})
+    notice_event_add(notice, "matches_proposed", actor)
+    officers_tell(notice, "merger_matches_ready", {"match_list": match_list, "counts": counts})
     return match_list
 
 
@@ -429,8 +426,8 @@ def staff_matches_review(
         match_list.save(
             update_fields=["status", "submitted_by", "submitted_by_username", "submitted_at"]
         )
-        _notice_event(notice, "matches_submitted", officer)
-        _tell_hwb_team(
+        notice_event_add(notice, "matches_submitted", officer)
+        hwb_team_tell(
             match_list,
             "merger_submitted",
             {"to_move": sum(1 for row in rows if row.record_id is not None)},
@@ -487,12 +484,12 @@ def staff_match_list_return(
         ip_address=ip_address,
         details={"notice": match_list.notice_id, "note": note[:500]},
     )
-    _notice_event(match_list.notice, "matches_returned", actor, note)
-    _tell_officers(match_list.notice, "merger_returned", {"match_list": match_list, "note": note})
+    notice_event_add(match_list.notice, "matches_returned", actor, note)
+    officers_tell(match_list.notice, "merger_returned", {"match_list": match_list, "note": note})
     return match_list
 
 
-def _to_move(match_list: StaffMatchList):
+def rows_to_move(match_list: StaffMatchList):
     """Rows the local authority chose a record for and the job has not finished yet."""
     return match_list.matches.filter(
         record__isnull=False,
@@ -525,7 +522,7 @@ def staff_match_list_approve(
     match_list.approved_by = actor
     match_list.approved_by_username = actor.username
     match_list.approved_at = timezone.now()
-    match_list.to_move = _to_move(match_list).count()
+    match_list.to_move = rows_to_move(match_list).count()
     match_list.moved = match_list.skipped = 0
     match_list.save(
         update_fields=[
@@ -545,7 +542,7 @@ def staff_match_list_approve(
         ip_address=ip_address,
         details={"notice": match_list.notice_id, "to_move": match_list.to_move},
     )
-    _notice_event(match_list.notice, "matches_approved", actor)
+    notice_event_add(match_list.notice, "matches_approved", actor)
     transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk))
     return match_list
 
@@ -577,290 +574,3 @@ def staff_matches_move_enqueue(match_list_id: int) -> None:
     from .tasks import staff_matches_move  # the task module imports this one
 
     staff_matches_move.delay(match_list_id)
-
-
-# --- The move job -------------------------------------------------------------------------------
-
-
-def _skip_reason(
-    row: StaffMatch,
-    *,
-    account: User | None,
-    record: MisStaff | None,
-    fresh: User | None,
-    targets: set[int],
-    listed: set[int],
-    used: set[int],
-    now,
-) -> str:
-    """Why this row cannot move now (a ``StaffMatch.SkipReason``), or "" when it can."""
-    if account is None:
-        return SkipReason.ACCOUNT_GONE
-    if account.kind != User.Kind.STAFF:
-        return {
-            User.Kind.GOVERNOR: SkipReason.GOVERNOR,
-            User.Kind.ITE_STUDENT: SkipReason.ITE_STUDENT,
-        }.get(account.kind, SkipReason.NOT_STAFF)
-    if account.school_id != row.from_school_id:
-        return SkipReason.MOVED_MEANWHILE
-    if not account.is_active and (
-        account.deactivation_reason != User.DeactivationReason.LEFT
-        or account.deletion_due_at is None
-        or account.deletion_due_at <= now
-    ):
-        return SkipReason.CLOSED
-    if record is None or record.school_id not in targets:
-        return SkipReason.RECORD_GONE
-    if record.absent or (record.leaving_date and record.leaving_date <= timezone.localdate()):
-        return SkipReason.RECORD_LEAVER
-    if record.role in NEVER_MATCHED_ROLES:
-        return SkipReason.RECORD_ROLE
-    if (
-        fresh is None
-        or fresh.pk in listed
-        or record.pk in used
-        or fresh.deactivation_reason == User.DeactivationReason.REPLACED
-    ):
-        return SkipReason.RECORD_TAKEN
-    if fresh.kind != User.Kind.STAFF or fresh.school_id != record.school_id:
-        return SkipReason.RECORD_NOT_STAFF
-    return ""
-
-
-def _move_batch(match_list_id: int, batch_size: int) -> int:
-    """Move (or skip) the next batch of confirmed rows in one transaction; how many it did."""
-    with transaction.atomic():
-        match_list = (
-            StaffMatchList.objects.select_for_update(of=("self",))
-            .select_related("notice", "approved_by")
-            .get(pk=match_list_id)
-        )
-        if match_list.status != ListStatus.APPROVED:
-            return 0
-        rows = list(
-            _to_move(match_list)
-            .select_for_update(of=("self",))
-            .select_related("from_school")
-            .order_by("pk")[:batch_size]
-        )
-        if not rows:
-            return 0
-        targets = {school.pk for school in notice_target_schools(match_list.notice)}
-        listed = set(
-            match_list.matches.filter(account__isnull=False).values_list("account_id", flat=True)
-        )
-        records = {
-            record.pk: record
-            for record in MisStaff.objects.select_for_update().filter(
-                pk__in=[row.record_id for row in rows]
-            )
-        }
-        account_ids = [row.account_id for row in rows if row.account_id] + [
-            record.account_id for record in records.values() if record.account_id
-        ]
-        accounts = {
-            account.pk: account
-            for account in User.objects.select_for_update()
-            .filter(pk__in=account_ids)
-            .order_by("pk")
-        }
-        schools = {school.pk: school for school in School.objects.filter(pk__in=targets)}
-        now = timezone.now()
-        moved = skipped = 0
-        used: set[int] = set()  # records taken by a move in this batch
-        for row in rows:
-            account = accounts.get(row.account_id)
-            record = records.get(row.record_id)
-            fresh = accounts.get(record.account_id) if record and record.account_id else None
-            reason = _skip_reason(
-                row,
-                account=account,
-                record=record,
-                fresh=fresh,
-                targets=targets,
-                listed=listed,
-                used=used,
-                now=now,
-            )
-            if not reason:
-                try:
-                    with transaction.atomic():
-                        account_take_over(
-                            previous=account,
-                            replaced=fresh,
-                            new_school=schools[record.school_id],
-                            reason=AccountMove.Reason.MERGER,
-                            actor=match_list.approved_by,
-                            details={
-                                "match_list": match_list.pk,
-                                "notice": match_list.notice_id,
-                                "replaces": fresh.username,
-                            },
-                        )
-                except TransferError:  # the kind rule, checked again under the lock
-                    reason = SkipReason.NOT_STAFF
-            if reason:
-                row.outcome, row.skip_reason = Outcome.SKIPPED, reason
-                skipped += 1
-            else:
-                row.outcome, row.moved_at = Outcome.MOVED, now
-                used.add(record.pk)
-                account.school_id = record.school_id  # a later row sees where it is now
-                moved += 1
-        StaffMatch.objects.bulk_update(rows, ["outcome", "skip_reason", "moved_at"])
-        match_list.moved += moved
-        match_list.skipped += skipped
-        match_list.save(update_fields=["moved", "skipped"])
-        return len(rows)
-
-
-def staff_matches_move(*, match_list_id: int) -> StaffMatchList:
-    """Move every confirmed account of an approved list, in batches of HWB_MERGER_BATCH_SIZE.
-
-    Each batch is one transaction with its rows locked, and each row is checked again before it
-    moves (the account still at its closing school, not a governor or ITE student, the record
-    still at the new school with its own fresh account); anything else is skipped with a plain
-    reason. A row's outcome is written with its move, so running the job again, or a task
-    delivered twice, moves nobody twice. The last batch completes the list and sends the
-    summary to the local authority and the Hwb team.
-    """
-    with transaction.atomic():
-        match_list = StaffMatchList.objects.select_for_update().get(pk=match_list_id)
-        if match_list.status != ListStatus.APPROVED:
-            return match_list  # completed already (or not approved): nothing to do
-        match_list.job_runs += 1
-        match_list.started_at = match_list.started_at or timezone.now()
-        match_list.save(update_fields=["job_runs", "started_at"])
-    # The job's texts (skip reasons, the Hwb team's email) are written in the default language.
-    with translation.override(settings.LANGUAGE_CODE):
-        while _move_batch(match_list_id, max(1, settings.HWB_MERGER_BATCH_SIZE)):
-            pass
-        return _complete(match_list_id)
-
-
-@transaction.atomic
-def _complete(match_list_id: int) -> StaffMatchList:
-    match_list = (
-        StaffMatchList.objects.select_for_update(of=("self",))
-        .select_related("notice")
-        .get(pk=match_list_id)
-    )
-    if match_list.status != ListStatus.APPROVED or _to_move(match_list).exists():
-        return match_list
-    match_list.status = ListStatus.COMPLETED
-    match_list.finished_at = timezone.now()
-    match_list.save(update_fields=["status", "finished_at"])
-    skipped = list(
-        match_list.matches.filter(outcome=Outcome.SKIPPED)
-        .select_related("from_school")
-        .order_by("account_username")
-    )
-    not_moved = match_list.matches.filter(decision=Decision.REJECTED).count()
-    audit_record(
-        actor=None,
-        action="merger.matches_moved",
-        target=match_list,
-        details={
-            "notice": match_list.notice_id,
-            "moved": match_list.moved,
-            "skipped": match_list.skipped,
-            "not_moved": not_moved,
-        },
-    )
-    _notice_event(match_list.notice, "accounts_moved", None)
-    context = {"match_list": match_list, "skipped": skipped, "not_moved": not_moved}
-    _tell_officers(match_list.notice, "merger_completed", context)
-    _tell_hwb_team(match_list, "merger_completed", context)
-    return match_list
-
-
-# --- Reads: the officer's pages and the notice panel ------------------------------------------
-
-
-def notice_for_officer(*, officer: User, pk: int) -> SchoolNotice:
-    """A merger or closure notice of the officer's own authority, or 404 for anyone else."""
-    if (
-        not officer.is_authenticated
-        or not officer.is_active
-        or officer.kind != User.Kind.LA_OFFICER
-        or not officer.local_authority_id
-    ):
-        raise Http404
-    notice = SchoolNotice.objects.filter(
-        pk=pk,
-        local_authority_id=officer.local_authority_id,
-        kind__in=(SchoolNotice.Kind.MERGER, SchoolNotice.Kind.CLOSURE),
-    ).first()
-    if notice is None:
-        raise Http404
-    return notice
-
-
-@dataclass
-class ReviewRow:
-    """One row of the review page: the match, and the records the officer may choose from."""
-
-    match: StaffMatch
-    options: list[tuple[MisStaff, int]]  # (record, score), the proposal first
-    reasons: list[str]
-
-
-@dataclass
-class MatchReview:
-    """Everything the review page shows, read in a fixed number of queries."""
-
-    notice: SchoolNotice
-    match_list: StaffMatchList | None
-    rows: list[ReviewRow] = field(default_factory=list)
-    never_moved: list[User] = field(default_factory=list)
-    skipped: list[StaffMatch] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    may_propose: bool = False
-
-
-def match_review(*, notice: SchoolNotice) -> MatchReview:
-    """The notice's list, its rows with every record offered, and the accounts never moved."""
-    match_list = StaffMatchList.objects.filter(notice=notice).first()
-    review = MatchReview(
-        notice=notice, match_list=match_list, may_propose=staff_matches_may_propose(notice)
-    )
-    closing = notice_closing_schools(notice)
-    review.never_moved = list(
-        _movable_accounts(closing)
-        .filter(kind__in=NEVER_MOVED_KINDS)
-        .select_related("school")
-        .order_by("school_id", "last_name", "first_name")
-    )
-    if match_list is None:
-        return review
-    matches = list(
-        match_list.matches.select_related(
-            "account", "from_school", "proposed_record__school", "record__school"
-        )
-    )
-    alternative_ids = {key for match in matches for key, _score in match.alternatives or []}
-    alternatives = {
-        record.pk: record
-        for record in MisStaff.objects.filter(pk__in=alternative_ids).select_related("school")
-    }
-    for match in matches:
-        options = []
-        if match.proposed_record is not None:
-            options.append((match.proposed_record, match.score))
-        for key, score in match.alternatives or []:
-            record = alternatives.get(key)
-            if record is not None and record.pk != match.proposed_record_id:
-                options.append((record, score))
-        review.rows.append(
-            ReviewRow(
-                match=match,
-                options=options,
-                reasons=[reason_text(code) for code in match.reasons or []],
-            )
-        )
-    review.skipped = [match for match in matches if match.outcome == Outcome.SKIPPED]
-    review.counts = {
-        confidence: sum(1 for match in matches if match.confidence == confidence)
-        for confidence in StaffMatch.Confidence.values
-    }
-    return review

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import mergers, notices, services
+from . import merger_moves, notices, services
 
 
 @shared_task(acks_late=True)
@@ -21,7 +21,7 @@ def transfer_requests_expire() -> int:
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def staff_matches_move(match_list_id: int) -> int:
     """Move an approved staff match list's accounts; a second run moves nobody twice."""
-    return mergers.staff_matches_move(match_list_id=match_list_id).moved
+    return merger_moves.staff_matches_move(match_list_id=match_list_id).moved
 
 
 @shared_task(acks_late=True)

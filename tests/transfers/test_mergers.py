@@ -23,7 +23,7 @@ from schools.models import LocalAuthority
 from tests.conftest import sign_in
 from tests.transfers.builders import staff_record_change
 from tests.transfers.merger_builders import Staff, merger_of, new_school_of, officer_of
-from transfers import mergers
+from transfers import merger_moves, merger_selectors, mergers
 from transfers.mergers import MergerError
 from transfers.models import SchoolNotice, StaffMatch, StaffMatchList
 
@@ -139,7 +139,7 @@ def test_governors_and_ite_students_are_never_matched_but_listed_apart(proposed)
     accounts = StaffMatch.objects.values_list("account_id", flat=True)
     assert proposed.accounts["governor"].pk not in accounts
     assert proposed.accounts["ite"].pk not in accounts
-    review = mergers.match_review(notice=proposed.notice)
+    review = merger_selectors.match_review(notice=proposed.notice)
     assert {account.pk for account in review.never_moved} == {
         proposed.accounts["governor"].pk,
         proposed.accounts["ite"].pk,
@@ -456,7 +456,7 @@ def test_the_fresh_accounts_are_deactivated_for_deletion(submitted, hwb_team):
     }
     match_list = StaffMatchList.objects.get()
     mergers.staff_match_list_approve(match_list_id=match_list.pk, actor=hwb_team)
-    mergers.staff_matches_move(match_list_id=match_list.pk)
+    merger_moves.staff_matches_move(match_list_id=match_list.pk)
     replaced = User.objects.get(pk=fresh["sian"].pk)
     assert (replaced.is_active, replaced.deactivation_reason) == (False, "replaced")
     assert replaced.deletion_due_at is not None
@@ -488,7 +488,7 @@ def test_an_account_moved_meanwhile_is_skipped_with_its_reason(approved, db):
     account_moves_record(
         moves=[(sian.pk, sian.school_id, elsewhere.pk, {})], reason="transfer", actor=None
     )
-    match_list = mergers.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
+    match_list = merger_moves.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
     assert (match_list.status, match_list.moved, match_list.skipped) == ("completed", 3, 1)
     row = rows(approved)["sian"]
     assert row.outcome == "skipped"
@@ -503,7 +503,7 @@ def test_a_record_that_left_the_new_schools_mis_is_skipped(approved):
     staff_record_change(
         approved.new_school, approved.fresh_account("huw"), leaving_date="2025-07-18"
     )
-    mergers.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
+    merger_moves.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
     row = rows(approved)["huw"]
     assert (row.outcome, row.skip_reason_text) == (
         "skipped",
@@ -526,7 +526,7 @@ def test_a_governor_is_never_moved_even_if_a_row_names_one(approved):
         confidence="sure",
         decision="confirmed",
     )
-    mergers.staff_matches_move(match_list_id=match_list.pk)
+    merger_moves.staff_matches_move(match_list_id=match_list.pk)
     row = StaffMatch.objects.get(account=governor)
     assert (row.outcome, row.skip_reason_text) == (
         "skipped",
@@ -541,10 +541,10 @@ def test_a_governor_is_never_moved_even_if_a_row_names_one(approved):
 
 def test_running_the_job_again_moves_nobody_twice(approved):
     match_list_id = StaffMatchList.objects.get().pk
-    mergers.staff_matches_move(match_list_id=match_list_id)
+    merger_moves.staff_matches_move(match_list_id=match_list_id)
     moves = AccountMove.objects.count()
     emails = len(mail.outbox)
-    again = mergers.staff_matches_move(match_list_id=match_list_id)
+    again = merger_moves.staff_matches_move(match_list_id=match_list_id)
     assert AccountMove.objects.count() == moves == 4
     assert (again.status, again.moved, again.job_runs) == ("completed", 4, 1)
     assert len(mail.outbox) == emails
@@ -553,9 +553,9 @@ def test_running_the_job_again_moves_nobody_twice(approved):
 def test_the_job_works_in_batches_and_resumes_where_it_stopped(approved, settings):
     settings.HWB_MERGER_BATCH_SIZE = 1
     match_list_id = StaffMatchList.objects.get().pk
-    assert mergers._move_batch(match_list_id, 1) == 1  # a worker that stopped after one batch
+    assert merger_moves._move_batch(match_list_id, 1) == 1  # a worker that stopped after one batch
     assert StaffMatchList.objects.get().moved == 1
-    match_list = mergers.staff_matches_move(match_list_id=match_list_id)
+    match_list = merger_moves.staff_matches_move(match_list_id=match_list_id)
     assert (match_list.status, match_list.moved) == ("completed", 4)
     assert AccountMove.objects.count() == 4
 
@@ -565,7 +565,7 @@ def test_the_progress_page_refreshes_itself_while_moving(client, approved):
     response = client.get(review_url(approved))
     assert response["Refresh"] == "5"
     assert "0 of 4 accounts done so far" in page_text(response)
-    mergers.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
+    merger_moves.staff_matches_move(match_list_id=StaffMatchList.objects.get().pk)
     response = client.get(review_url(approved))
     assert not response.has_header("Refresh")
     assert "Accounts moved" in page_text(response)
@@ -599,7 +599,7 @@ def test_a_stopped_move_is_queued_again_from_the_admin_and_finishes(
 ):
     match_list = StaffMatchList.objects.get()
     assert "Run the move job again" in page_text(admin_client.get(admin_change(match_list)))
-    mergers._move_batch(match_list.pk, 2)  # the worker stopped after one batch of two
+    merger_moves._move_batch(match_list.pk, 2)  # the worker stopped after one batch of two
     url = reverse("admin:transfers_staffmatchlist_move_again", args=[match_list.pk])
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client.post(url).status_code == 302
