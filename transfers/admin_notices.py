@@ -20,6 +20,7 @@ from schools.models import School
 from . import notices
 from .admin_mergers import notice_staff_matches_propose
 from .models import SchoolNotice, SchoolNoticeEvent
+from .notice_rules import NAME_MAX, NOTE_MAX, NoticeError
 
 
 class SchoolNoticeEventInline(EventInline):
@@ -30,7 +31,7 @@ class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note to the local authority (optional)"),
         required=False,
-        max_length=notices.NOTE_MAX,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
 
@@ -38,15 +39,15 @@ class NoteForm(forms.Form):
 class DeclineForm(forms.Form):
     note = forms.CharField(
         label=_("Why the notice is declined (the officer reads this)"),
-        max_length=notices.NOTE_MAX,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
 
 
 class SchoolCreateForm(forms.Form):
     dfes_number = forms.CharField(label=_("DfES number"), max_length=9)
-    name_en = forms.CharField(label=_("name (English)"), max_length=notices.NAME_MAX)
-    name_cy = forms.CharField(label=_("name (Welsh)"), max_length=notices.NAME_MAX, required=False)
+    name_en = forms.CharField(label=_("name (English)"), max_length=NAME_MAX)
+    name_cy = forms.CharField(label=_("name (Welsh)"), max_length=NAME_MAX, required=False)
     phase = forms.ChoiceField(label=_("phase"), choices=School.Phase.choices)
 
 
@@ -307,7 +308,7 @@ class SchoolNoticeAdmin(ReadOnlyAdmin):
             if form.is_valid():
                 try:
                     secret = self._step_do(request, step, notice, form)
-                except notices.NoticeError as refusal:
+                except NoticeError as refusal:
                     if refusal.field and refusal.field in form.fields:
                         form.add_error(refusal.field, str(refusal))
                     else:

@@ -1,4 +1,4 @@
-"""The local authority's notice forms: they read and tidy input; transfers.notices decides."""
+"""The local authority's notice forms: they read and tidy input; transfers.notice_rules decide."""
 
 from datetime import date
 
@@ -11,15 +11,15 @@ from schools.identifiers import is_valid_dfes_number, normalise_dfes_number
 from schools.models import School
 
 from .models import SchoolNotice
-from .notices import (
+from .notice_rules import (
     NAME_MAX,
     NOTE_MAX,
     SCHOOLS_MAX,
     NoticeFields,
     notice_problems,
-    schools_for_officer,
     text_clean,
 )
+from .notice_selectors import schools_for_officer
 
 Kind = SchoolNotice.Kind
 NEW_SCHOOL_CHOICE = "new"

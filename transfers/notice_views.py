@@ -20,9 +20,9 @@ from accounts.models import User
 from accounts.requests import client_ip
 from schools.models import School
 
-from . import notices
+from . import notice_selectors, notices
 from .notice_forms import NOTICE_FORMS
-from .notices import NoticeError
+from .notice_rules import NoticeError, notice_deadline, notice_period_check
 
 # The answers of a notice being written, by kind, until it is sent.
 ANSWERS_SESSION_KEY = "hwb_notice_answers"
@@ -84,7 +84,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "transfers/notices/list.html",
-        {"notices": notices.notices_for_officer(request.user)},
+        {"notices": notice_selectors.notices_for_officer(request.user)},
     )
 
 
@@ -137,7 +137,7 @@ def notice_check(request: HttpRequest, kind: str) -> HttpResponse:
             status=400,
         )
     fields = form.cleaned_data["notice_fields"]
-    is_late, notice_days = notices.notice_period_check(fields.effective_date)
+    is_late, notice_days = notice_period_check(fields.effective_date)
     error = ""
     if request.method == "POST":
         try:
@@ -162,7 +162,7 @@ def notice_check(request: HttpRequest, kind: str) -> HttpResponse:
             "is_late": is_late,
             "notice_days": notice_days,
             "weeks": settings.HWB_NOTICE_MIN_WEEKS,
-            "deadline": notices.notice_deadline(fields.effective_date),
+            "deadline": notice_deadline(fields.effective_date),
             "phase_label": dict(School.Phase.choices).get(fields.phase, ""),
             "error": error,
         },
@@ -175,7 +175,7 @@ def notice_check(request: HttpRequest, kind: str) -> HttpResponse:
 @require_safe
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One notice: what was sent, its status and timeline; withdraw while it is received."""
-    notice = notices.notice_for_officer(officer=request.user, pk=pk)
+    notice = notice_selectors.notice_for_officer(officer=request.user, pk=pk)
     return render(
         request,
         "transfers/notices/detail.html",
@@ -187,7 +187,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @officers_only
 @require_POST
 def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.notice_for_officer(officer=request.user, pk=pk)
+    notice = notice_selectors.notice_for_officer(officer=request.user, pk=pk)
     try:
         notices.notice_withdraw(
             notice_id=notice.pk, officer=request.user, ip_address=client_ip(request)

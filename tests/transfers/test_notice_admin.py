@@ -15,7 +15,8 @@ from provisioning.models import ClientToken
 from schools.models import School
 from tests.factories import SchoolFactory, make_account
 from transfers.models import SchoolNotice
-from transfers.notices import NoticeFields, notice_submit
+from transfers.notice_rules import NoticeFields
+from transfers.notices import notice_submit
 
 
 @pytest.fixture

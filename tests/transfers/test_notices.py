@@ -14,11 +14,9 @@ from schools.models import School
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, make_account
 from transfers.models import SchoolNotice
+from transfers.notice_rules import NoticeError, NoticeFields, notice_period_check
 from transfers.notices import (
-    NoticeError,
-    NoticeFields,
     notice_accept,
-    notice_period_check,
     notice_school_create,
     notice_schools_closing,
     notice_submit,

@@ -15,8 +15,8 @@ from provisioning.services import snapshot_import
 from schools.models import LocalAuthority, School
 from transfers.mergers import staff_matches_propose
 from transfers.models import SchoolNotice
+from transfers.notice_rules import NoticeFields
 from transfers.notices import (
-    NoticeFields,
     notice_accept,
     notice_school_create,
     notice_schools_closing,

@@ -1,0 +1,41 @@
+"""Reads of notices: what an officer of an authority may see."""
+
+from django.http import Http404
+
+from accounts.models import User
+from schools.models import School
+
+from .models import SchoolNotice
+
+Kind = SchoolNotice.Kind
+Status = SchoolNotice.Status
+
+
+def notices_for_officer(officer: User):
+    """The officer's authority's notices, newest first."""
+    return (
+        SchoolNotice.objects.filter(local_authority_id=officer.local_authority_id)
+        .select_related("school", "continuing_school")
+        .prefetch_related("closing_schools")
+    )
+
+
+def notice_for_officer(*, officer: User, pk: int) -> SchoolNotice:
+    """One of the officer's authority's notices, or 404 (another authority's is not theirs)."""
+    notice = (
+        notices_for_officer(officer)
+        .select_related("local_authority")
+        .prefetch_related("receiving_schools", "events")
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None or not officer.local_authority_id:
+        raise Http404
+    return notice
+
+
+def schools_for_officer(officer: User):
+    """The open schools of the officer's authority: those a notice may say are changing."""
+    return School.objects.filter(
+        local_authority_id=officer.local_authority_id, status=School.Status.OPEN
+    ).order_by("name_en")
