@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
 
-from . import service_desk
+from . import service_desk, service_desk_authorisation, service_desk_selectors
 from .models import ServiceDeskEvent, ServiceDeskRequest
 from .service_desk_forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
 from .services import TransferError
@@ -160,7 +160,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             "original": desk_request,
             "title": title,
             "form": form,
-            "authorisers": service_desk.service_desk_authorisers(request=desk_request)
+            "authorisers": service_desk_selectors.service_desk_authorisers(request=desk_request)
             if desk_request
             else [],
         }
@@ -220,7 +220,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         form = DeskAskForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                service_desk.service_desk_authorisation_ask(
+                service_desk_authorisation.service_desk_authorisation_ask(
                     request_id=desk_request.pk,
                     actor=request.user,
                     email=form.cleaned_data["email"],
@@ -251,7 +251,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                service_desk.service_desk_authorisation_record(
+                service_desk_authorisation.service_desk_authorisation_record(
                     request_id=desk_request.pk,
                     actor=request.user,
                     authorise=data["decision"] == AuthorisationForm.AUTHORISE,
@@ -320,7 +320,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             handle = document.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        kind = service_desk.authorisation_document_kind(handle.read(16))
+        kind = service_desk_authorisation.authorisation_document_kind(handle.read(16))
         handle.seek(0)
         extension, content_type = kind or ("bin", "application/octet-stream")
         response = FileResponse(

@@ -8,17 +8,9 @@ ServiceDeskError (a TransferError, so the transfer rules reused here read the sa
 says what is wrong and who can put it right.
 """
 
-import secrets
-from datetime import date, timedelta
-
 from django.conf import settings
-from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,11 +22,11 @@ from accounts.services import audit_record
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 
-from .models import SchoolNotice, ServiceDeskEvent, ServiceDeskRequest, TransferRequest
+from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
+from .service_desk_selectors import school_is_new
 from .services import (
     TransferError,
     account_take_over,
-    transfer_approvers,
     transfer_kind_check,
     transfer_previous_account,
 )
@@ -54,88 +46,6 @@ DOCUMENT_SIGNATURES = (
 
 class ServiceDeskError(TransferError):
     """A service-desk rule said no; the message says what is wrong and who can put it right."""
-
-
-# --- Reads ----------------------------------------------------------------------------------------
-
-
-def _a_year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def school_is_new(school: School | None, *, today: date | None = None) -> bool:
-    """A school opened within the last 12 months or opening later: by its opening date, or by
-    the local authority's new-school notice that the Hwb team tied to it."""
-    if school is None:
-        return False
-    today = today or timezone.localdate()
-    since = _a_year_before(today)
-    if school.opening_date is not None and school.opening_date >= since:
-        return True
-    return (
-        SchoolNotice.objects.filter(
-            kind=SchoolNotice.Kind.NEW_SCHOOL, school=school, effective_date__gte=since
-        )
-        .exclude(status__in=[SchoolNotice.Status.DECLINED, SchoolNotice.Status.WITHDRAWN])
-        .exists()
-    )
-
-
-def may_ask_service_desk(user: User) -> bool:
-    """Whether ``user`` may ask to keep their existing account: active school staff of a new
-    school (governors and ITE students never; other staff use Account Transfer)."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.kind == User.Kind.STAFF
-        and school_is_new(user.school)
-    )
-
-
-def _with_details(requests):
-    return requests.select_related(
-        "previous_school", "new_school", "previous_account", "requester", "processed_by"
-    ).prefetch_related("events")
-
-
-def service_desk_requests_of(*, user: User) -> list[ServiceDeskRequest]:
-    """The requests a member of staff sees: those they raised (or were raised for them), and
-    the completed one that moved the account they are signed in with now."""
-    mine = Q(requester=user) | Q(previous_account=user, status=Status.COMPLETED)
-    return list(_with_details(ServiceDeskRequest.objects.filter(mine)))
-
-
-def service_desk_request_open_of(*, requester: User) -> ServiceDeskRequest | None:
-    return ServiceDeskRequest.objects.filter(
-        requester=requester, status__in=ServiceDeskRequest.OPEN
-    ).first()
-
-
-def service_desk_request_for_requester(*, requester: User, pk: int) -> ServiceDeskRequest:
-    """One of the requester's own requests, or 404."""
-    request = ServiceDeskRequest.objects.filter(requester=requester, pk=pk).first()
-    if request is None:
-        raise Http404
-    return request
-
-
-def service_desk_request_for_page(pk: int) -> ServiceDeskRequest:
-    """A request with everything its pages show."""
-    return _with_details(ServiceDeskRequest.objects.filter(pk=pk)).get()
-
-
-def service_desk_authorisers(*, request: ServiceDeskRequest) -> list[User]:
-    """Who is asked by default: the previous school's headteacher, or its local authority's
-    officers, exactly as Account Transfer decides."""
-    if request.previous_account is None:
-        return []
-    _approver, deciders = transfer_approvers(
-        previous_school=request.previous_school, previous_account=request.previous_account
-    )
-    return [decider for decider in deciders if decider.email]
 
 
 # --- The rules ------------------------------------------------------------------------------------
@@ -199,7 +109,7 @@ def service_desk_previous_account(
     return previous
 
 
-def _clean_text(value: str, *, limit: int) -> str:
+def text_clean(value: str, *, limit: int) -> str:
     """Trimmed, without NUL characters (PostgreSQL refuses them), at most ``limit`` long."""
     return value.replace("\x00", "").strip()[:limit]
 
@@ -207,7 +117,9 @@ def _clean_text(value: str, *, limit: int) -> str:
 # --- Events and emails ----------------------------------------------------------------------------
 
 
-def _event(request: ServiceDeskRequest, action: str, actor: User | None, note: str = "") -> None:
+def desk_event_add(
+    request: ServiceDeskRequest, action: str, actor: User | None, note: str = ""
+) -> None:
     ServiceDeskEvent.objects.create(
         request=request,
         action=action,
@@ -216,17 +128,17 @@ def _event(request: ServiceDeskRequest, action: str, actor: User | None, note: s
     )
 
 
-def _status_url() -> str:
+def status_url() -> str:
     return settings.HWB_PORTAL_URL + reverse("service_desk:status")
 
 
-def _admin_url(request: ServiceDeskRequest) -> str:
+def admin_url(request: ServiceDeskRequest) -> str:
     return settings.HWB_PORTAL_URL + reverse(
         "admin:transfers_servicedeskrequest_change", args=[request.pk]
     )
 
 
-def _tell_requester(request: ServiceDeskRequest, *, to: User | None = None) -> None:
+def requester_tell(request: ServiceDeskRequest, *, to: User | None = None) -> None:
     """The member of staff hears of each change of status, in their own language."""
     reader = to or request.requester
     if reader is None or not reader.email:
@@ -234,16 +146,16 @@ def _tell_requester(request: ServiceDeskRequest, *, to: User | None = None) -> N
     email_enqueue(
         to=reader.email,
         template="service_desk_update",
-        context={"request": request, "status_url": _status_url()},
+        context={"request": request, "status_url": status_url()},
         language=interface_language(reader) or "en",
     )
 
 
-def _tell_desk(request: ServiceDeskRequest, event: str) -> None:
+def desk_tell(request: ServiceDeskRequest, event: str) -> None:
     email_enqueue(
         to=settings.HWB_TEAM_EMAIL,
         template="service_desk_team",
-        context={"request": request, "event": event, "admin_url": _admin_url(request)},
+        context={"request": request, "event": event, "admin_url": admin_url(request)},
         language="en",
     )
 
@@ -263,7 +175,7 @@ def service_desk_request_raise(
 ) -> ServiceDeskRequest:
     """Record the request (by the member of staff, or the Hwb team for them); the requester and
     the Hwb team are emailed."""
-    note = _clean_text(note or "", limit=NOTE_MAX + 1)
+    note = text_clean(note or "", limit=NOTE_MAX + 1)
     if len(note) > NOTE_MAX:
         raise ServiceDeskError(_("Write a note of up to %(max)d characters.") % {"max": NOTE_MAX})
     requester = (
@@ -292,7 +204,7 @@ def service_desk_request_raise(
             % {"username": previous.username}
         ) from None
     on_behalf = raised_by.pk != requester.pk
-    _event(request, "raised_by_desk" if on_behalf else "raised", raised_by)
+    desk_event_add(request, "raised_by_desk" if on_behalf else "raised", raised_by)
     audit_record(
         actor=raised_by,
         action="service_desk.raised",
@@ -305,297 +217,8 @@ def service_desk_request_raise(
             "on_behalf": on_behalf,
         },
     )
-    _tell_requester(request)
-    _tell_desk(request, "raised")
-    return request
-
-
-# --- Asking the previous organisation -------------------------------------------------------------
-
-
-def service_desk_authorisation_link(request: ServiceDeskRequest) -> str:
-    """The absolute, signed link in the authoriser's email (one request, single use, expiring)."""
-    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=LINK_SALT)
-    return settings.HWB_PORTAL_URL + reverse("service_desk:authorise_link", args=[token])
-
-
-def _link_data(token: str) -> dict:
-    try:
-        data = signing.loads(
-            token, salt=LINK_SALT, max_age=timedelta(days=settings.HWB_AUTHORISATION_LINK_DAYS)
-        )
-    except signing.SignatureExpired:
-        raise ServiceDeskError(
-            _("This link has expired. Ask the Hwb service desk (hwb@gov.wales) for a new one.")
-        ) from None
-    except signing.BadSignature:
-        raise ServiceDeskError(_("This link is not valid.")) from None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not data.get("n"):
-        raise ServiceDeskError(_("This link is not valid."))
-    return data
-
-
-def _request_of_link(request: ServiceDeskRequest | None, data: dict) -> ServiceDeskRequest:
-    if request is None:
-        raise ServiceDeskError(_("This link is not valid."))
-    if request.link_nonce != data["n"] or request.status != Status.AWAITING:
-        if request.status != Status.AWAITING:
-            raise ServiceDeskError(
-                _("This request has already been answered or closed: %(status)s.")
-                % {"status": request.get_status_display()}
-            )
-        raise ServiceDeskError(
-            _("This link has been replaced by a newer one. Use the link in the latest email.")
-        )
-    return request
-
-
-def service_desk_request_from_link(token: str) -> ServiceDeskRequest:
-    """The request an authorisation link is for, or ServiceDeskError for a tampered, expired,
-    replaced or spent link."""
-    data = _link_data(token)
-    return _request_of_link(ServiceDeskRequest.objects.filter(pk=data["r"]).first(), data)
-
-
-@transaction.atomic
-def service_desk_authorisation_ask(
-    *, request_id: int, actor: User, email: str = "", ip_address: str | None = None
-) -> ServiceDeskRequest:
-    """Email the previous organisation a link to authorise or decline in writing: its
-    headteacher (or local-authority officers), or the address the desk types. Asking again
-    spends every earlier link."""
-    request = (
-        ServiceDeskRequest.objects.select_for_update(of=("self",))
-        .select_related("previous_school", "previous_account", "new_school", "requester")
-        .get(pk=request_id)
-    )
-    if request.status not in (Status.RECEIVED, Status.AWAITING):
-        raise ServiceDeskError(
-            _("Authorisation can only be asked for while the request is open and unanswered.")
-        )
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ServiceDeskError(_("Enter an email address like name@example.org.")) from None
-        recipients = [(email, None)]
-    else:
-        recipients = [(user.email, user) for user in service_desk_authorisers(request=request)]
-    if not recipients:
-        raise ServiceDeskError(
-            _(
-                "%(school)s has no headteacher in Hwb, and its local authority has no officer in "
-                "Hwb. Type the address of someone who may authorise for it."
-            )
-            % {"school": request.previous_school.name}
-        )
-    request.status = Status.AWAITING
-    request.link_nonce = secrets.token_urlsafe(16)  # earlier links are spent
-    request.authoriser_email = recipients[0][0]
-    request.authorisation_requested_at = timezone.now()
-    request.save(
-        update_fields=["status", "link_nonce", "authoriser_email", "authorisation_requested_at"]
-    )
-    addresses = ", ".join(address for address, _user in recipients)
-    _event(request, "authorisation_asked", actor, addresses)
-    audit_record(
-        actor=actor,
-        action="service_desk.authorisation_asked",
-        target=request,
-        school=request.previous_school,
-        ip_address=ip_address,
-        details={"to": [address for address, _user in recipients], "typed": bool(email)},
-    )
-    link = service_desk_authorisation_link(request)
-    for address, user in recipients:
-        email_enqueue(
-            to=address,
-            template="service_desk_authorisation",
-            context={
-                "request": request,
-                "authoriser": user,
-                "link": link,
-                "link_days": settings.HWB_AUTHORISATION_LINK_DAYS,
-            },
-            language=(interface_language(user) if user else "") or "en",
-            bilingual=True,  # Welsh and English, the reader's own language first
-        )
-    return request
-
-
-# --- The previous organisation's answer -----------------------------------------------------------
-
-
-def _answer_fields_check(*, name: str, role: str, statement: str) -> tuple[str, str, str]:
-    name = _clean_text(name or "", limit=NAME_MAX + 1)
-    role = _clean_text(role or "", limit=NAME_MAX + 1)
-    statement = _clean_text(statement or "", limit=STATEMENT_MAX + 1)
-    if not name or len(name) > NAME_MAX:
-        raise ServiceDeskError(
-            _("Enter the full name of whoever authorises, up to 200 characters.")
-        )
-    if not role or len(role) > NAME_MAX:
-        raise ServiceDeskError(_("Enter their role, up to 200 characters."))
-    if not statement or len(statement) > STATEMENT_MAX:
-        raise ServiceDeskError(_("Write a statement of up to 4,000 characters."))
-    return name, role, statement
-
-
-def _answer_record(
-    request: ServiceDeskRequest,
-    *,
-    authorise: bool,
-    name: str,
-    role: str,
-    statement: str,
-    method: str,
-) -> None:
-    request.status = Status.AUTHORISED if authorise else Status.DECLINED
-    request.authorisation_method = method
-    request.authoriser_name = name
-    request.authoriser_role = role
-    request.authoriser_statement = statement
-    request.authorised_at = timezone.now()
-    request.link_nonce = ""  # every link to it is spent
-    if not authorise:
-        request.finished_at = request.authorised_at
-
-
-@transaction.atomic
-def service_desk_authorisation_answer(
-    *,
-    token: str,
-    authorise: bool,
-    name: str,
-    role: str,
-    statement: str,
-    declared: bool,
-    ip_address: str | None = None,
-) -> ServiceDeskRequest:
-    """The previous organisation authorises or declines in writing, from the emailed link:
-    exactly one answer, however many clicks (the row is locked and the link then spent)."""
-    data = _link_data(token)
-    request = _request_of_link(
-        ServiceDeskRequest.objects.select_for_update(of=("self",))
-        .select_related("previous_school", "new_school", "requester")
-        .filter(pk=data["r"])
-        .first(),
-        data,
-    )
-    if not declared:
-        raise ServiceDeskError(_("Tick the box to confirm the declaration."))
-    name, role, statement = _answer_fields_check(name=name, role=role, statement=statement)
-    _answer_record(
-        request,
-        authorise=authorise,
-        name=name,
-        role=role,
-        statement=statement,
-        method=ServiceDeskRequest.Method.LINK,
-    )
-    request.save()
-    _event(request, request.status, None, f"{name}, {role}")
-    audit_record(
-        actor=None,
-        action=f"service_desk.{request.status}",
-        target=request,
-        school=request.previous_school,
-        ip_address=ip_address,
-        details={
-            "method": ServiceDeskRequest.Method.LINK,
-            "name": name,
-            "role": role,
-            "link_sent_to": request.authoriser_email,
-        },
-    )
-    _tell_requester(request)
-    _tell_desk(request, request.status)
-    return request
-
-
-def authorisation_document_kind(head: bytes) -> tuple[str, str] | None:
-    """(extension, content type) of a PDF, PNG or JPEG by its first bytes; None otherwise."""
-    for signature, extension, content_type in DOCUMENT_SIGNATURES:
-        if head.startswith(signature):
-            return extension, content_type
-    return None
-
-
-def authorisation_document_check(document) -> tuple[str, str]:
-    """ServiceDeskError unless the upload is a PDF, PNG or JPEG within the size limit."""
-    limit = settings.HWB_AUTHORISATION_MAX_BYTES
-    if document is None or not document.size:
-        raise ServiceDeskError(_("Attach the authorisation document (PDF, PNG or JPEG)."))
-    if document.size > limit:
-        raise ServiceDeskError(
-            _("The document is too big: attach one of up to %(mb)s MB.")
-            % {"mb": f"{limit / (1024 * 1024):g}"}
-        )
-    document.seek(0)
-    kind = authorisation_document_kind(document.read(16))
-    document.seek(0)
-    if kind is None:
-        raise ServiceDeskError(
-            _("The document must be a PDF, PNG or JPEG file (its contents say otherwise).")
-        )
-    return kind
-
-
-@transaction.atomic
-def service_desk_authorisation_record(
-    *,
-    request_id: int,
-    actor: User,
-    authorise: bool,
-    name: str,
-    role: str,
-    statement: str,
-    document,
-    ip_address: str | None = None,
-) -> ServiceDeskRequest:
-    """The desk records an authorisation (or refusal) received another way, with the document
-    it came in, kept privately (never at a public address)."""
-    request = (
-        ServiceDeskRequest.objects.select_for_update(of=("self",))
-        .select_related("previous_school", "new_school", "requester")
-        .get(pk=request_id)
-    )
-    if request.status not in (Status.RECEIVED, Status.AWAITING):
-        raise ServiceDeskError(
-            _("This request has already been answered or closed: %(status)s.")
-            % {"status": request.get_status_display()}
-        )
-    name, role, statement = _answer_fields_check(name=name, role=role, statement=statement)
-    extension, _content_type = authorisation_document_check(document)
-    _answer_record(
-        request,
-        authorise=authorise,
-        name=name,
-        role=role,
-        statement=statement,
-        method=ServiceDeskRequest.Method.DOCUMENT,
-    )
-    # Our own name for the file: the uploaded name may carry anything.
-    request.authorisation_document.save(
-        f"authorisation-{request.pk}.{extension}", ContentFile(document.read()), save=False
-    )
-    request.save()
-    _event(request, request.status, actor, f"{name}, {role}")
-    audit_record(
-        actor=actor,
-        action=f"service_desk.{request.status}",
-        target=request,
-        school=request.previous_school,
-        ip_address=ip_address,
-        details={
-            "method": ServiceDeskRequest.Method.DOCUMENT,
-            "name": name,
-            "role": role,
-            "document": request.authorisation_document.name,
-        },
-    )
-    _tell_requester(request)
+    requester_tell(request)
+    desk_tell(request, "raised")
     return request
 
 
@@ -665,7 +288,7 @@ def service_desk_request_process(
     request.processed_by = actor
     request.finished_at = timezone.now()
     request.save(update_fields=["status", "processed_by", "finished_at"])
-    _event(request, "completed", actor)
+    desk_event_add(request, "completed", actor)
     audit_record(
         actor=actor,
         action="service_desk.completed",
@@ -676,9 +299,9 @@ def service_desk_request_process(
     )
     previous.refresh_from_db()
     # Told at the account they keep (the new one is closed now), and at the one it replaces.
-    _tell_requester(request, to=previous)
+    requester_tell(request, to=previous)
     if requester.email and requester.email != previous.email:
-        _tell_requester(request, to=requester)
+        requester_tell(request, to=requester)
     return request
 
 
@@ -699,7 +322,7 @@ def service_desk_request_cancel(
     request.finished_at = timezone.now()
     request.link_nonce = ""
     request.save(update_fields=["status", "finished_at", "link_nonce"])
-    _event(request, "cancelled" if by_requester else "cancelled_by_desk", actor)
+    desk_event_add(request, "cancelled" if by_requester else "cancelled_by_desk", actor)
     audit_record(
         actor=actor,
         action="service_desk.cancelled",
@@ -709,7 +332,7 @@ def service_desk_request_cancel(
         details={"by_requester": by_requester},
     )
     if by_requester:
-        _tell_desk(request, "cancelled")
+        desk_tell(request, "cancelled")
     else:
-        _tell_requester(request)
+        requester_tell(request)
     return request

@@ -11,9 +11,9 @@ from .service_desk import (
     NOTE_MAX,
     STATEMENT_MAX,
     ServiceDeskError,
-    authorisation_document_check,
     service_desk_previous_account,
 )
+from .service_desk_authorisation import authorisation_document_check
 
 
 class PreviousAccountForm(PreviousAccountLookupForm):

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
 
-from . import service_desk
+from . import service_desk, service_desk_authorisation, service_desk_selectors
 from .service_desk_forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
 from .services import TransferError
 from .views import _no_referrer
@@ -43,9 +43,9 @@ def _not_offered(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     """Keep my existing Hwb account: what happens and what is needed, before starting."""
     _workforce_only(request.user)
-    if not service_desk.may_ask_service_desk(request.user):
+    if not service_desk_selectors.may_ask_service_desk(request.user):
         return _not_offered(request)
-    if service_desk.service_desk_request_open_of(requester=request.user):
+    if service_desk_selectors.service_desk_request_open_of(requester=request.user):
         return redirect("service_desk:status")
     return render(request, "transfers/service_desk/start.html")
 
@@ -62,9 +62,9 @@ class ServiceDeskWizard(PreviousAccountWizard):
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         _workforce_only(request.user)
-        if not service_desk.may_ask_service_desk(request.user):
+        if not service_desk_selectors.may_ask_service_desk(request.user):
             return redirect("service_desk:start")
-        if service_desk.service_desk_request_open_of(requester=request.user):
+        if service_desk_selectors.service_desk_request_open_of(requester=request.user):
             return redirect("service_desk:status")
         return super().dispatch(request, *args, **kwargs)
 
@@ -99,7 +99,7 @@ service_desk_wizard = ServiceDeskWizard.as_view(
 
 
 def _status_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    requests = service_desk.service_desk_requests_of(user=request.user)
+    requests = service_desk_selectors.service_desk_requests_of(user=request.user)
     # The open request, or else the latest one (its outcome and timeline stay in view).
     current = next((each for each in requests if each.is_open), None) or next(iter(requests), None)
     return render(
@@ -129,7 +129,9 @@ def status(request: HttpRequest) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel the request while it is open; both accounts stay as they are."""
     _workforce_only(request.user)
-    desk_request = service_desk.service_desk_request_for_requester(requester=request.user, pk=pk)
+    desk_request = service_desk_selectors.service_desk_request_for_requester(
+        requester=request.user, pk=pk
+    )
     try:
         service_desk.service_desk_request_cancel(
             request_id=desk_request.pk, actor=request.user, ip_address=client_ip(request)
@@ -163,7 +165,7 @@ def authorise_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the email: checked, kept in the session, swapped for a clean URL (the token
     never stays in the address bar or a Referer). A GET never answers (mail scanners follow)."""
     try:
-        service_desk.service_desk_request_from_link(token)
+        service_desk_authorisation.service_desk_request_from_link(token)
     except TransferError as error:
         return _link_problem(request, str(error))
     request.session[LINK_SESSION_KEY] = token
@@ -178,15 +180,15 @@ def authorise(request: HttpRequest) -> HttpResponse:
     if not token:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: answered, expired or replaced
-        desk_request = service_desk.service_desk_request_from_link(token)
+        desk_request = service_desk_authorisation.service_desk_request_from_link(token)
     except TransferError as error:
         return _link_problem(request, str(error))
-    desk_request = service_desk.service_desk_request_for_page(desk_request.pk)
+    desk_request = service_desk_selectors.service_desk_request_for_page(desk_request.pk)
     form = AuthorisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         answer = form.cleaned_data
         try:
-            desk_request = service_desk.service_desk_authorisation_answer(
+            desk_request = service_desk_authorisation.service_desk_authorisation_answer(
                 token=token,
                 authorise=answer["decision"] == AuthorisationForm.AUTHORISE,
                 name=answer["full_name"],

@@ -25,7 +25,7 @@ from accounts.selectors import user_roles_at_school
 from . import selectors, services
 from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
-from .service_desk import may_ask_service_desk, school_is_new
+from .service_desk_selectors import may_ask_service_desk, school_is_new
 from .wizards import PreviousAccountWizard
 
 # The decision link's token, kept in the session once followed (the page's URL stays clean).

@@ -34,16 +34,17 @@ from transfers.models import SchoolNotice, ServiceDeskRequest, TransferRequest
 from transfers.service_desk import (
     LINK_SALT,
     ServiceDeskError,
-    may_ask_service_desk,
-    school_is_new,
-    service_desk_authorisation_answer,
-    service_desk_authorisation_ask,
-    service_desk_authorisation_record,
     service_desk_request_cancel,
-    service_desk_request_from_link,
     service_desk_request_process,
     service_desk_request_raise,
 )
+from transfers.service_desk_authorisation import (
+    service_desk_authorisation_answer,
+    service_desk_authorisation_ask,
+    service_desk_authorisation_record,
+    service_desk_request_from_link,
+)
+from transfers.service_desk_selectors import may_ask_service_desk, school_is_new
 from transfers.services import TransferError
 from transfers.views import LINK_SESSION_KEY as TRANSFER_LINK_SESSION_KEY
 

@@ -1,0 +1,96 @@
+"""Reads of service-desk requests: who may ask, and which requests a person or page may see."""
+
+from datetime import date
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from schools.models import School
+
+from .models import SchoolNotice, ServiceDeskRequest
+from .services import (
+    transfer_approvers,
+)
+
+Status = ServiceDeskRequest.Status
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def school_is_new(school: School | None, *, today: date | None = None) -> bool:
+    """A school opened within the last 12 months or opening later: by its opening date, or by
+    the local authority's new-school notice that the Hwb team tied to it."""
+    if school is None:
+        return False
+    today = today or timezone.localdate()
+    since = _a_year_before(today)
+    if school.opening_date is not None and school.opening_date >= since:
+        return True
+    return (
+        SchoolNotice.objects.filter(
+            kind=SchoolNotice.Kind.NEW_SCHOOL, school=school, effective_date__gte=since
+        )
+        .exclude(status__in=[SchoolNotice.Status.DECLINED, SchoolNotice.Status.WITHDRAWN])
+        .exists()
+    )
+
+
+def may_ask_service_desk(user: User) -> bool:
+    """Whether ``user`` may ask to keep their existing account: active school staff of a new
+    school (governors and ITE students never; other staff use Account Transfer)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.kind == User.Kind.STAFF
+        and school_is_new(user.school)
+    )
+
+
+def _with_details(requests):
+    return requests.select_related(
+        "previous_school", "new_school", "previous_account", "requester", "processed_by"
+    ).prefetch_related("events")
+
+
+def service_desk_requests_of(*, user: User) -> list[ServiceDeskRequest]:
+    """The requests a member of staff sees: those they raised (or were raised for them), and
+    the completed one that moved the account they are signed in with now."""
+    mine = Q(requester=user) | Q(previous_account=user, status=Status.COMPLETED)
+    return list(_with_details(ServiceDeskRequest.objects.filter(mine)))
+
+
+def service_desk_request_open_of(*, requester: User) -> ServiceDeskRequest | None:
+    return ServiceDeskRequest.objects.filter(
+        requester=requester, status__in=ServiceDeskRequest.OPEN
+    ).first()
+
+
+def service_desk_request_for_requester(*, requester: User, pk: int) -> ServiceDeskRequest:
+    """One of the requester's own requests, or 404."""
+    request = ServiceDeskRequest.objects.filter(requester=requester, pk=pk).first()
+    if request is None:
+        raise Http404
+    return request
+
+
+def service_desk_request_for_page(pk: int) -> ServiceDeskRequest:
+    """A request with everything its pages show."""
+    return _with_details(ServiceDeskRequest.objects.filter(pk=pk)).get()
+
+
+def service_desk_authorisers(*, request: ServiceDeskRequest) -> list[User]:
+    """Who is asked by default: the previous school's headteacher, or its local authority's
+    officers, exactly as Account Transfer decides."""
+    if request.previous_account is None:
+        return []
+    _approver, deciders = transfer_approvers(
+        previous_school=request.previous_school, previous_account=request.previous_account
+    )
+    return [decider for decider in deciders if decider.email]
