@@ -87,9 +87,12 @@ class PreviousAccountLookupForm(forms.Form):
         username.error_messages["required"] = self.username_required
 
     def account_find(self, *, school, username: str) -> User:
-        """The account, or TransferError about which account (shown at a field), or
-        ``form_errors`` about both accounts (shown above the form)."""
-        raise NotImplementedError
+        """The account, or TransferError about which account (shown at a field), or one of
+        ``form_errors`` about both accounts (shown above the form). Subclasses add their own
+        rules to Account Transfer's choice of account."""
+        return transfer_previous_account(
+            requester=self.requester, previous_school=school, previous_username=username
+        )
 
     form_errors: tuple[type[Exception], ...] = ()
 
@@ -130,9 +133,7 @@ class PreviousSchoolForm(PreviousAccountLookupForm):
     form_errors = (RuleError,)
 
     def account_find(self, *, school, username: str) -> User:
-        account = transfer_previous_account(
-            requester=self.requester, previous_school=school, previous_username=username
-        )
+        account = super().account_find(school=school, username=username)
         try:
             transfer_rules_check(
                 requester=self.requester,

@@ -125,8 +125,15 @@ class NoticeForm(forms.Form):
     def clean_notes(self) -> str:
         return _clean_text(self.cleaned_data["notes"])
 
-    def notice_fields(self) -> NoticeFields:
-        raise NotImplementedError
+    def notice_fields(self, **kind_fields) -> NoticeFields:
+        """The notice as the service takes it: what every kind has, and ``kind_fields``."""
+        data = self.cleaned_data
+        return NoticeFields(
+            kind=self.kind,
+            effective_date=data["effective_date"],
+            notes=data["notes"],
+            **kind_fields,
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -243,9 +250,7 @@ class NewSchoolNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
 
     def notice_fields(self) -> NoticeFields:
         data = self.cleaned_data
-        return NoticeFields(
-            kind=self.kind,
-            effective_date=data["effective_date"],
+        return super().notice_fields(
             new_school_name=data["new_school_name"],
             new_school_name_cy=data["new_school_name_cy"],
             proposed_dfes_number=data["proposed_dfes_number"],
@@ -253,7 +258,6 @@ class NewSchoolNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
             contact_name=data["contact_name"],
             contact_email=data["contact_email"],
             contact_phone=data["contact_phone"],
-            notes=data["notes"],
         )
 
 
@@ -329,9 +333,7 @@ class MergerNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
     def notice_fields(self) -> NoticeFields:
         data = self.cleaned_data
         continuing = self._schools.get(data["continuing"])
-        return NoticeFields(
-            kind=self.kind,
-            effective_date=data["effective_date"],
+        return super().notice_fields(
             new_school_name=data["new_school_name"] if continuing is None else "",
             new_school_name_cy=data["new_school_name_cy"] if continuing is None else "",
             proposed_dfes_number=data["proposed_dfes_number"] if continuing is None else "",
@@ -341,7 +343,6 @@ class MergerNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
             contact_phone=data["contact_phone"],
             merging_schools=list(data["merging_schools"]),
             continuing_school=continuing,
-            notes=data["notes"],
         )
 
 
@@ -417,12 +418,9 @@ class ClosureNoticeForm(NoticeForm):
 
     def notice_fields(self) -> NoticeFields:
         data = self.cleaned_data
-        return NoticeFields(
-            kind=self.kind,
-            effective_date=data["effective_date"],
+        return super().notice_fields(
             merging_schools=[data["closing_school"]],
             receiving_schools=data["receiving_schools"],
-            notes=data["notes"],
         )
 
 
