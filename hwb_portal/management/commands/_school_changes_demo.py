@@ -197,7 +197,7 @@ def new_school_seed(*, now, previous_school: School, password: str):
             "phase": School.Phase.PRIMARY,
             "local_authority": gwynedd,
             "opening_date": now.date() - timedelta(weeks=8),
-            "interface_language": "cy",
+            "interface_language": "en",
         },
     )
     if created:
