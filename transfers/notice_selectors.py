@@ -1,5 +1,7 @@
 """Reads of notices: what an officer of an authority may see."""
 
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 
 from accounts.models import User
@@ -18,6 +20,12 @@ def notices_for_officer(officer: User):
         .select_related("school", "continuing_school")
         .prefetch_related("closing_schools")
     )
+
+
+def notices_page_for_officer(officer: User, page: str | int | None) -> Page:
+    """One page of the officer's authority's notices, newest first (a bad page number gives
+    the nearest real page)."""
+    return Paginator(notices_for_officer(officer), settings.HWB_PAGE_SIZE).get_page(page)
 
 
 def notice_for_officer(*, officer: User, pk: int) -> SchoolNotice:

@@ -84,7 +84,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "transfers/notices/list.html",
-        {"notices": notice_selectors.notices_for_officer(request.user)},
+        {"page": notice_selectors.notices_page_for_officer(request.user, request.GET.get("page"))},
     )
 
 

@@ -685,8 +685,9 @@ def _notices(officer, schools, count: int, start: int = 0) -> None:
 
 
 def test_the_notice_list_runs_the_same_queries_for_2_or_20_notices(
-    officer_client, officer, gwynedd_schools
+    officer_client, officer, gwynedd_schools, settings
 ):
+    settings.HWB_PAGE_SIZE = 25
     _notices(officer, gwynedd_schools, 2)
     with CaptureQueriesContext(connection) as few:
         assert officer_client.get(LIST).status_code == 200
@@ -695,3 +696,14 @@ def test_the_notice_list_runs_the_same_queries_for_2_or_20_notices(
         response = officer_client.get(LIST)
     assert page(response).count("Ysgol 19") == 1
     assert len(many) == len(few)
+
+
+def test_a_long_notice_list_comes_in_pages(officer_client, officer, gwynedd_schools, settings):
+    settings.HWB_PAGE_SIZE = 5
+    _notices(officer, gwynedd_schools, 7)
+    first = page(officer_client.get(LIST))
+    assert "Page 1 of 2" in first and first.count("(notice ") == 5
+    second = page(officer_client.get(LIST + "?page=2"))
+    assert "Page 2 of 2" in second and second.count("(notice ") == 2
+    # A page number that does not exist shows the nearest real page.
+    assert "Page 2 of 2" in page(officer_client.get(LIST + "?page=99"))
