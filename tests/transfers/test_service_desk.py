@@ -793,6 +793,16 @@ def test_the_member_of_staff_cancels_an_open_request(
     assert "You cancelled the request" in client.get(STATUS).content.decode()
 
 
+def test_a_cancelled_request_stays_listed_when_a_new_one_is_raised(client, moved, raised):
+    service_desk_request_cancel(request_id=raised.pk, actor=moved.new)
+    again = raise_request(moved)
+    sign_in(client, moved.new)
+    status = client.get(STATUS).content.decode()
+    assert "Past requests" in status and "Previous organisation" in status
+    assert "Cancelled" in status and "Received by the service desk" in status
+    assert ServiceDeskRequest.objects.filter(pk=again.pk, status=Status.RECEIVED).exists()
+
+
 def test_nobody_else_can_cancel_or_see_a_request(client, moved, raised, other_school):
     colleague = make_account(school=other_school, first_name="Rhys", last_name="Evans")
     sign_in(client, colleague)
