@@ -11,7 +11,7 @@ RUN DJANGO_SECRET_KEY=build-only HWB_UPN_HASH_KEY=build-only-build-only-build-on
     DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
  && DJANGO_SECRET_KEY=build-only HWB_UPN_HASH_KEY=build-only-build-only-build-only-00 \
     DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages
-RUN useradd --create-home hwb && mkdir -p /app/var && chown hwb /app/var
+RUN useradd --create-home hwb && mkdir -p /app/var/media && chown -R hwb /app/var
 USER hwb
 EXPOSE 8000
 CMD ["gunicorn", "hwb_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
