@@ -21,7 +21,7 @@ from accounts.requests import client_ip
 from . import service_desk, service_desk_authorisation, service_desk_selectors
 from .models import ServiceDeskEvent, ServiceDeskRequest
 from .service_desk_forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
-from .services import TransferError
+from .transfer_rules import TransferError
 
 Status = ServiceDeskRequest.Status
 

@@ -9,6 +9,8 @@ from schools.selectors import school_by_dfes_number
 
 from .services import (
     MESSAGE_MAX,
+)
+from .transfer_rules import (
     TransferError,
     transfer_lookup_allowed,
     transfer_previous_account,

@@ -20,7 +20,8 @@ from .mergers import (
     rows_to_move,
 )
 from .models import StaffMatch, StaffMatchList
-from .services import TransferError, account_take_over
+from .services import account_take_over
+from .transfer_rules import TransferError
 
 ListStatus = StaffMatchList.Status
 Decision = StaffMatch.Decision

@@ -25,8 +25,10 @@ from schools.selectors import school_by_dfes_number
 from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
 from .service_desk_selectors import school_is_new
 from .services import (
-    TransferError,
     account_take_over,
+)
+from .transfer_rules import (
+    TransferError,
     transfer_kind_check,
     transfer_previous_account,
 )

@@ -10,7 +10,7 @@ from accounts.models import User
 from schools.models import School
 
 from .models import SchoolNotice, ServiceDeskRequest
-from .services import (
+from .transfer_rules import (
     transfer_approvers,
 )
 

@@ -16,7 +16,7 @@ from accounts.requests import client_ip
 
 from . import service_desk, service_desk_authorisation, service_desk_selectors
 from .service_desk_forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
-from .services import TransferError
+from .transfer_rules import TransferError
 from .views import _no_referrer
 from .wizards import PreviousAccountWizard
 

@@ -22,7 +22,7 @@ from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
 from accounts.selectors import user_roles_at_school
 
-from . import selectors, services
+from . import selectors, services, transfer_rules
 from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .service_desk_selectors import may_ask_service_desk, school_is_new
@@ -170,7 +170,7 @@ class TransferWizard(PreviousAccountWizard):
         if not hasattr(self, "_approvers_cache"):
             previous = self._previous()
             self._approvers_cache = (
-                services.transfer_approvers(
+                transfer_rules.transfer_approvers(
                     previous_school=previous["previous_school"],
                     previous_account=previous["previous_account"],
                 )
@@ -196,7 +196,7 @@ class TransferWizard(PreviousAccountWizard):
         if previous is None:
             return {}
         return {
-            "message": services.transfer_default_message(
+            "message": transfer_rules.transfer_default_message(
                 requester=self.request.user,
                 previous_school=previous["previous_school"],
                 headteacher=self._headteacher(),
@@ -244,7 +244,7 @@ class TransferWizard(PreviousAccountWizard):
                 headteacher_confirmed=message["headteacher_confirmed"],
                 ip_address=client_ip(self.request),
             )
-        except services.TransferError as error:
+        except transfer_rules.TransferError as error:
             raise self.refuse(form_dict, error) from None
         if transfer.approver == TransferRequest.Approver.LOCAL_AUTHORITY:
             sent = _(
@@ -300,7 +300,7 @@ def proceed(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer_proceed(
             request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
         )
-    except services.TransferError as error:
+    except transfer_rules.TransferError as error:
         return _status_page(request, error=str(error), status=400)
     logout(request)
     request.session[COMPLETED_SESSION_KEY] = transfer.previous_username
@@ -328,7 +328,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer_cancel(
             request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
         )
-    except services.TransferError as error:
+    except transfer_rules.TransferError as error:
         return _status_page(request, error=str(error), status=400)
     messages.success(
         request,
@@ -369,7 +369,7 @@ def _decision_page(
                     approve=decision == "approve",
                     ip_address=client_ip(request),
                 )
-            except services.TransferError as refusal:
+            except transfer_rules.TransferError as refusal:
                 return _link_problem(request, str(refusal), decided=True)
             return render(request, "transfers/decision_done.html", {"transfer": transfer})
     return render(
@@ -394,7 +394,7 @@ def decision_link(request: HttpRequest, token: str) -> HttpResponse:
     A GET never decides anything (mail scanners follow links)."""
     try:
         services.transfer_request_from_link(token)
-    except services.TransferError as error:
+    except transfer_rules.TransferError as error:
         return _link_problem(request, str(error))
     request.session[LINK_SESSION_KEY] = token
     return redirect("transfers:decision")
@@ -411,7 +411,7 @@ def decision(request: HttpRequest) -> HttpResponse:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: decided, expired or replaced
         transfer = services.transfer_request_from_link(token)
-    except services.TransferError as error:
+    except transfer_rules.TransferError as error:
         return _link_problem(request, str(error))
     transfer = selectors.request_for_decision_page(transfer.pk)
     if not services.transfer_may_decide(user=request.user, request=transfer):

@@ -29,14 +29,16 @@ from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers.models import TransferEvent, TransferRequest
 from transfers.services import (
     LINK_SALT,
-    TransferError,
-    transfer_approvers,
     transfer_cancel,
     transfer_decide,
     transfer_may_decide,
     transfer_proceed,
     transfer_request_from_link,
     transfer_request_submit,
+)
+from transfers.transfer_rules import (
+    TransferError,
+    transfer_approvers,
 )
 
 Status = TransferRequest.Status

@@ -18,11 +18,13 @@ from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers import tasks
 from transfers.models import TransferRequest
 from transfers.services import (
-    TransferError,
     transfer_decide,
     transfer_proceed,
     transfer_request_from_link,
     transfer_request_submit,
+)
+from transfers.transfer_rules import (
+    TransferError,
 )
 
 Status = TransferRequest.Status

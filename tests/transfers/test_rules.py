@@ -34,12 +34,14 @@ from tests.transfers.builders import (
 )
 from transfers.models import ServiceDeskRequest, TransferRequest
 from transfers.services import (
-    TransferError,
-    transfer_approvers,
     transfer_decide,
-    transfer_lookup_allowed,
     transfer_proceed,
     transfer_request_submit,
+)
+from transfers.transfer_rules import (
+    TransferError,
+    transfer_approvers,
+    transfer_lookup_allowed,
 )
 
 MESSAGE = "Dear Dr Ellis, please approve the transfer of my Hwb account. Thank you, Siân"

@@ -45,7 +45,7 @@ from transfers.service_desk_authorisation import (
     service_desk_request_from_link,
 )
 from transfers.service_desk_selectors import may_ask_service_desk, school_is_new
-from transfers.services import TransferError
+from transfers.transfer_rules import TransferError
 from transfers.views import LINK_SESSION_KEY as TRANSFER_LINK_SESSION_KEY
 
 Status = ServiceDeskRequest.Status

@@ -1,0 +1,203 @@
+"""The rules of Account Transfer, each with its message: which accounts may move, what the MIS
+records and runs of both schools must say, who decides. Checked at submit and again at proceed,
+and reused by the service desk and the merger move."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import SchoolRole, User
+from provisioning.selectors import last_successful_run, staff_record_of
+from schools.models import School
+
+from .models import ServiceDeskRequest, TransferRequest
+
+
+class TransferError(Exception):
+    """A transfer rule said no; the message says what is wrong and who can put it right."""
+
+
+# --- The rules ------------------------------------------------------------------------------------
+
+
+def transfer_kind_check(kind: str) -> None:
+    """TransferError unless ``kind`` is a school staff account (never governors, ITE students)."""
+    if kind == User.Kind.GOVERNOR:
+        raise TransferError(_("It is not possible to move governor accounts."))
+    if kind == User.Kind.ITE_STUDENT:
+        raise TransferError(
+            _(
+                "Moving accounts for ITE students is not offered due to the number of students "
+                "and placements each year. All ITE students should download all necessary data "
+                "before the end of each placement."
+            )
+        )
+    if kind != User.Kind.STAFF:
+        raise TransferError(_("Only school staff accounts can be transferred."))
+
+
+def transfer_lookup_allowed(*, requester: User) -> bool:
+    """A member of staff may try this many previous usernames an hour (no enumerating)."""
+    key = f"hwb:transfer-lookups:{requester.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.HWB_TRANSFER_LOOKUPS_PER_HOUR
+
+
+def transfer_previous_account(
+    *, requester: User, previous_school: School | None, previous_username: str
+) -> User:
+    """The previous account the requester names, or TransferError (one message for "no such
+    account here", so the form tells nobody which usernames exist at which school)."""
+    if requester.school_id is None:
+        raise TransferError(_("Your account does not belong to a school."))
+    transfer_kind_check(requester.kind)
+    if previous_school is None:
+        raise TransferError(
+            _(
+                "No school has this DfES number. Check it in the Address List of Schools on "
+                "the Welsh Government website."
+            )
+        )
+    if previous_school.pk == requester.school_id:
+        raise TransferError(
+            _(
+                "This is your new school's DfES number. Enter the DfES number of the school "
+                "you worked at before."
+            )
+        )
+    username = previous_username.strip().lower()[:64]
+    account = User.objects.filter(username=username, school=previous_school).first()
+    not_found = TransferError(
+        _(
+            "There is no staff account with this username at %(school)s that can be "
+            "transferred. Check the username with a digital champion at that school."
+        )
+        % {"school": previous_school.name}
+    )
+    if account is None or account.pk == requester.pk or account.kind == User.Kind.LEARNER:
+        raise not_found
+    transfer_kind_check(account.kind)
+    if not account.is_active and (
+        account.deactivation_reason != User.DeactivationReason.LEFT
+        or account.deletion_due_at is None
+        or account.deletion_due_at <= timezone.now()
+    ):
+        raise TransferError(
+            _(
+                "The account %(username)s is closed and can no longer be transferred. Ask the "
+                "Hwb service desk if you need something from it."
+            )
+            % {"username": account.username}
+        )
+    return account
+
+
+def transfer_rules_check(
+    *, requester: User, previous_school: School, previous_account: User, new_request: bool
+) -> None:
+    """Every rule that the MIS records and runs of both schools decide (submit and proceed)."""
+    if last_successful_run(previous_school) is None:
+        raise TransferError(
+            _(
+                "%(school)s's Provisioning Client has not run successfully yet. Ask the school "
+                "to check its Provisioning Client, then try again after its next run."
+            )
+            % {"school": previous_school.name}
+        )
+    new_school = requester.school
+    if last_successful_run(new_school) is None:
+        raise TransferError(
+            _(
+                "Your new school's Provisioning Client has not run successfully yet. Ask your "
+                "school to check its Provisioning Client, then try again after its next run."
+            )
+        )
+    old_record = staff_record_of(school=previous_school, account=previous_account)
+    if old_record is None or old_record.leaving_date is None:
+        raise TransferError(
+            _(
+                "%(school)s's MIS has no leaving date for you yet. Ask its SIMS or Teacher "
+                "Centre administrator to add one; Hwb sees it after the school's next "
+                "successful provisioning run, usually the next day."
+            )
+            % {"school": previous_school.name}
+        )
+    new_record = staff_record_of(school=new_school, account=requester)
+    if (
+        new_record is None
+        or new_record.leaving_date is not None
+        or new_record.start_date is None
+        or not new_record.staff_code
+    ):
+        raise TransferError(
+            _(
+                "Your new school's MIS has no staff record for you with a start date and a "
+                "staff code. Ask its SIMS or Teacher Centre administrator to add them; Hwb "
+                "sees them after the school's next successful provisioning run."
+            )
+        )
+    if new_request:
+        open_requests = TransferRequest.objects.filter(status__in=TransferRequest.OPEN)
+        if open_requests.filter(requester=requester).exists():
+            raise TransferError(
+                _("You already have an open transfer request. Open it from your dashboard.")
+            )
+        if open_requests.filter(previous_account=previous_account).exists():
+            raise TransferError(
+                _("There is already an open transfer request for the account %(username)s.")
+                % {"username": previous_account.username}
+            )
+        desk_requests = ServiceDeskRequest.objects.filter(status__in=ServiceDeskRequest.OPEN)
+        if desk_requests.filter(
+            Q(requester=requester) | Q(previous_account=previous_account)
+        ).exists():
+            raise TransferError(
+                _(
+                    "The Hwb service desk is already handling a request to keep the account "
+                    "%(username)s. Follow it from Your Details, or cancel it there first."
+                )
+                % {"username": previous_account.username}
+            )
+
+
+def transfer_approvers(*, previous_school: School, previous_account: User) -> tuple[str, list]:
+    """Who decides: the previous school's headteacher, or (when the headteacher's own account
+    is asked for, or the school has none) the local authority's officers."""
+    headteacher = (
+        SchoolRole.objects.filter(
+            school=previous_school, role=SchoolRole.Role.HEADTEACHER, user__school=previous_school
+        )
+        .select_related("user")
+        .first()
+    )
+    if headteacher and headteacher.user.is_active and headteacher.user_id != previous_account.pk:
+        return TransferRequest.Approver.HEADTEACHER, [headteacher.user]
+    officers = list(
+        User.objects.filter(
+            kind=User.Kind.LA_OFFICER,
+            local_authority_id=previous_school.local_authority_id,
+            is_active=True,
+        )
+    )
+    return TransferRequest.Approver.LOCAL_AUTHORITY, officers
+
+
+def transfer_default_message(*, requester: User, previous_school: School, headteacher) -> str:
+    greeting = headteacher.get_full_name() if headteacher else _("Headteacher")
+    return _(
+        "Dear %(name)s,\n\nI have moved from %(previous)s to %(new)s. Please approve the "
+        "transfer of my Hwb account to my new school, so that I can keep my work.\n\n"
+        "Thank you,\n%(me)s"
+    ) % {
+        "name": greeting,
+        "previous": previous_school.name,
+        "new": requester.school.name,
+        "me": requester.get_full_name(),
+    }
