@@ -73,17 +73,6 @@ class GovukDateField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class GovukRadios(forms.RadioSelect):
-    def id_for_label(self, id_, index="0"):
-        # The error summary links to the first option, as GOV.UK's radios pattern does.
-        return super().id_for_label(id_, index)
-
-
-class GovukCheckboxes(forms.CheckboxSelectMultiple):
-    def id_for_label(self, id_, index="0"):
-        return super().id_for_label(id_, index)
-
-
 class SchoolChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, school: School) -> str:
         return f"{school.name} ({school.dfes_number})"
@@ -282,7 +271,7 @@ class MergerNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
         label=_("Which schools are merging?"),
         help_text=_("Select all that apply. Only your authority's open schools are listed."),
         queryset=School.objects.none(),
-        widget=GovukCheckboxes,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={
             "required": _("Choose at least two schools that are merging"),
             "invalid_choice": _("Choose only your authority's open schools"),
@@ -291,7 +280,7 @@ class MergerNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
     )
     continuing = forms.ChoiceField(
         label=_("What will the merged school be?"),
-        widget=GovukRadios,
+        widget=forms.RadioSelect,
         error_messages={
             "required": _("Choose whether the merged school is a new school or one that continues"),
             "invalid_choice": _(

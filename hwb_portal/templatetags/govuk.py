@@ -63,6 +63,14 @@ def govuk_error_summary(*forms_to_check):
         for message in form.non_field_errors():
             errors.append({"href": "", "message": message})
         for field in form:
+            # Radios and checkboxes have no one input: link to the first, as GOV.UK does.
+            target = field.id_for_label or f"{field.auto_id}_0"
             for message in field.errors:
-                errors.append({"href": f"#{field.id_for_label}", "message": message})
+                errors.append({"href": f"#{target}", "message": message})
     return {"errors": errors}
+
+
+@register.inclusion_tag("includes/_error_summary.html")
+def govuk_error_message(message, href: str = ""):
+    """The error summary for one message that is not about a form field (a refused action)."""
+    return {"errors": [{"href": href, "message": message}] if message else []}

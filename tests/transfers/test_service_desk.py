@@ -862,6 +862,16 @@ def test_the_page_records_the_answer_once(awaiting, django_capture_on_commit_cal
     assert awaiting.status == Status.AUTHORISED
 
 
+def test_an_unanswered_choice_is_linked_from_the_error_summary_to_its_first_option(awaiting):
+    client = Client()
+    client.get(f"{AUTHORISE}{link_token(mail.outbox[0])}/")
+    body = client.post(AUTHORISE, authorisation_form(decision="")).content.decode()
+    assert '<a href="#id_decision_0">Choose whether you authorise or decline</a>' in body
+    assert 'id="id_decision_0"' in body
+    awaiting.refresh_from_db()
+    assert awaiting.status == Status.AWAITING
+
+
 def test_the_page_without_a_link_or_with_a_tampered_one_changes_nothing(awaiting):
     client = Client()
     assert "Open the link in the email again" in client.get(AUTHORISE).content.decode()
