@@ -17,9 +17,9 @@ from .notice_rules import (
     SCHOOLS_MAX,
     NoticeFields,
     notice_problems,
-    text_clean,
 )
 from .notice_selectors import schools_for_officer
+from .text import text_clean
 
 Kind = SchoolNotice.Kind
 NEW_SCHOOL_CHOICE = "new"
@@ -83,10 +83,6 @@ class SchoolChoice(forms.ModelChoiceField):
         return f"{school.name} ({school.dfes_number})"
 
 
-def _clean_text(value: str) -> str:
-    return text_clean(value)
-
-
 # --- The forms ------------------------------------------------------------------------------------
 
 
@@ -112,7 +108,7 @@ class NoticeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_notes(self) -> str:
-        return _clean_text(self.cleaned_data["notes"])
+        return text_clean(self.cleaned_data["notes"])
 
     def notice_fields(self, **kind_fields) -> NoticeFields:
         """The notice as the service takes it: what every kind has, and ``kind_fields``."""
@@ -165,10 +161,10 @@ class NewSchoolFieldsMixin(forms.Form):
     )
 
     def clean_new_school_name(self) -> str:
-        return _clean_text(self.cleaned_data["new_school_name"])
+        return text_clean(self.cleaned_data["new_school_name"])
 
     def clean_new_school_name_cy(self) -> str:
-        return _clean_text(self.cleaned_data["new_school_name_cy"])
+        return text_clean(self.cleaned_data["new_school_name_cy"])
 
     def clean_proposed_dfes_number(self) -> str:
         dfes_number = normalise_dfes_number(self.cleaned_data["proposed_dfes_number"].strip())
@@ -206,10 +202,10 @@ class ContactFieldsMixin(forms.Form):
     )
 
     def clean_contact_name(self) -> str:
-        return _clean_text(self.cleaned_data["contact_name"])
+        return text_clean(self.cleaned_data["contact_name"])
 
     def clean_contact_phone(self) -> str:
-        phone = _clean_text(self.cleaned_data["contact_phone"])
+        phone = text_clean(self.cleaned_data["contact_phone"])
         if phone and not all(char.isdigit() or char in " +()-" for char in phone):
             raise ValidationError(_("Enter a telephone number, like 01248 123456"))
         return phone

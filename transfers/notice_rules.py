@@ -2,7 +2,6 @@
 (which schools, which authority, which DfES number). The forms show each problem at its field;
 ``notice_submit`` checks them again with the schools locked."""
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -55,16 +54,6 @@ def notice_period_check(effective_date: date, today: date | None = None) -> tupl
 def notice_deadline(effective_date: date) -> date:
     """The last day a notice about ``effective_date`` is on time."""
     return effective_date - timedelta(weeks=settings.HWB_NOTICE_MIN_WEEKS)
-
-
-def text_clean(value: str) -> str:
-    """Names and notes as stored: NFC (a typed "ŵ" equals a pasted one), no control characters
-    other than line breaks, no spaces at either end."""
-    value = unicodedata.normalize("NFC", value or "")
-    value = "".join(
-        char for char in value if char in "\n" or unicodedata.category(char) not in ("Cc", "Cf")
-    )
-    return value.strip()
 
 
 def _schools_in_open_notices(schools: list[School], *, exclude: int | None = None) -> list[School]:

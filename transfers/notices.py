@@ -35,8 +35,8 @@ from .notice_rules import (
     NoticeFields,
     notice_period_check,
     notice_problems,
-    text_clean,
 )
+from .text import text_clean
 
 Kind = SchoolNotice.Kind
 Status = SchoolNotice.Status

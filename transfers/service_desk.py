@@ -27,6 +27,7 @@ from .service_desk_selectors import school_is_new
 from .services import (
     account_take_over,
 )
+from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_kind_check,
@@ -109,11 +110,6 @@ def service_desk_previous_account(
     )
     _open_elsewhere_check(requester=requester, previous=previous)
     return previous
-
-
-def text_clean(value: str, *, limit: int) -> str:
-    """Trimmed, without NUL characters (PostgreSQL refuses them), at most ``limit`` long."""
-    return value.replace("\x00", "").strip()[:limit]
 
 
 # --- Events and emails ----------------------------------------------------------------------------

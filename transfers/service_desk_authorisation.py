@@ -30,9 +30,9 @@ from .service_desk import (
     desk_event_add,
     desk_tell,
     requester_tell,
-    text_clean,
 )
 from .service_desk_selectors import service_desk_authorisers
+from .text import text_clean
 
 Status = ServiceDeskRequest.Status
 

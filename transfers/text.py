@@ -1,0 +1,20 @@
+"""Free text as the portal stores it (names, notes, statements)."""
+
+import unicodedata
+
+# Format characters that join what people type (emoji sequences, some scripts): kept.
+JOINERS = {"\u200c", "\u200d"}
+
+
+def text_clean(value: str | None, *, limit: int | None = None) -> str:
+    """NFC (a typed "ŵ" equals a pasted one), no control characters but line breaks (PostgreSQL
+    refuses NUL), no invisible format characters (zero-width spaces, bidi overrides) but the
+    joiners, no spaces at either end; cut at ``limit`` when given."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(char for char in value if _kept(char))
+    value = value.strip()
+    return value[:limit] if limit is not None else value
+
+
+def _kept(char: str) -> bool:
+    return char == "\n" or char in JOINERS or unicodedata.category(char) not in ("Cc", "Cf")
