@@ -14,12 +14,12 @@ from schools.models import School
 from .mergers import (
     NEVER_MATCHED_ROLES,
     hwb_team_tell,
-    notice_event_add,
     notice_target_schools,
     officers_tell,
     rows_to_move,
 )
 from .models import StaffMatch, StaffMatchList
+from .notices import notice_event_add
 from .services import account_take_over
 from .transfer_rules import TransferError
 

@@ -24,7 +24,8 @@ from provisioning.selectors import last_successful_run
 from schools.models import School
 
 from . import matching
-from .models import SchoolNotice, SchoolNoticeEvent, StaffMatch, StaffMatchList
+from .models import SchoolNotice, StaffMatch, StaffMatchList
+from .notices import notice_event_add
 
 ListStatus = StaffMatchList.Status
 Decision = StaffMatch.Decision
@@ -99,15 +100,6 @@ def _officers(notice: SchoolNotice) -> list[User]:
     )
     sender = officers.filter(pk=notice.submitted_by_id).first()
     return [sender] if sender else list(officers)
-
-
-def notice_event_add(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
-    SchoolNoticeEvent.objects.create(
-        notice=notice,
-        action=action,
-        actor_username=actor.username if actor else "",
-        note=note[:500],
-    )
 
 
 def _review_url(notice: SchoolNotice) -> str:

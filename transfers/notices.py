@@ -45,7 +45,8 @@ Status = SchoolNotice.Status
 # --- Shared steps ---------------------------------------------------------------------------------
 
 
-def _event(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
+def notice_event_add(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
+    """A step on the notice's timeline (its own steps, and its staff matches')."""
     SchoolNoticeEvent.objects.create(
         notice=notice,
         action=action,
@@ -147,7 +148,7 @@ def notice_submit(
         notice.closing_schools.set(fields.closing_schools)
     if fields.kind == Kind.CLOSURE:
         notice.receiving_schools.set(fields.receiving_schools)
-    _event(notice, "submitted", officer, _("Late notice") if is_late else "")
+    notice_event_add(notice, "submitted", officer, _("Late notice") if is_late else "")
     _audit(notice, "submitted", officer, ip_address, late=is_late, notice_days=notice_days)
     _email_officer(notice, "notice_received")
     email_enqueue(
@@ -177,7 +178,7 @@ def notice_withdraw(
     _require_status(notice, Status.RECEIVED)
     notice.status = Status.WITHDRAWN
     notice.save(update_fields=["status", "updated_at"])
-    _event(notice, "withdrawn", officer)
+    notice_event_add(notice, "withdrawn", officer)
     _audit(notice, "withdrawn", officer, ip_address)
     _email_officer(notice, "notice_withdrawn", withdrawn_by=officer)
     return notice
@@ -198,7 +199,7 @@ def notice_accept(
     if note:
         notice.hwb_note = note
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
-    _event(notice, "accepted", actor, note)
+    notice_event_add(notice, "accepted", actor, note)
     _audit(notice, "accepted", actor, ip_address)
     _email_officer(notice, "notice_accepted", note=note)
     return notice
@@ -229,7 +230,7 @@ def notice_school_create(
     if notice.kind == Kind.MERGER and notice.continuing_school_id:
         notice.school = notice.continuing_school
         notice.save(update_fields=["school", "updated_at"])
-        _event(notice, "school_recorded", actor, str(notice.school))
+        notice_event_add(notice, "school_recorded", actor, str(notice.school))
         _audit(notice, "school_recorded", actor, ip_address, school=notice.school.dfes_number)
         _email_officer(notice, "notice_school_created", continuing=True)
         return notice
@@ -271,7 +272,7 @@ def notice_school_create(
     )
     notice.school = school
     notice.save(update_fields=["school", "updated_at"])
-    _event(notice, "school_created", actor, str(school))
+    notice_event_add(notice, "school_created", actor, str(school))
     _audit(notice, "school_created", actor, ip_address, school=school.dfes_number)
     audit_record(
         actor=actor,
@@ -307,7 +308,7 @@ def notice_token_issue(
             )
         )
     token, raw = client_token_issue(school=notice.school, actor=actor, ip_address=ip_address)
-    _event(notice, "token_issued", actor)
+    notice_event_add(notice, "token_issued", actor)
     _audit(notice, "token_issued", actor, ip_address, prefix=token.prefix)
     _email_officer(notice, "notice_token_issued")
     return notice, raw
@@ -365,7 +366,7 @@ def notice_schools_closing(
                 "successor": successor.dfes_number if successor else None,
             },
         )
-    _event(
+    notice_event_add(
         notice,
         "schools_closing",
         actor,
@@ -403,7 +404,7 @@ def notice_complete(
     if note:
         notice.hwb_note = note
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
-    _event(notice, "completed", actor, note)
+    notice_event_add(notice, "completed", actor, note)
     _audit(notice, "completed", actor, ip_address)
     _email_officer(notice, "notice_completed", note=note)
     return notice
@@ -430,7 +431,7 @@ def notice_decline(
     notice.status = Status.DECLINED
     notice.hwb_note = note
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
-    _event(notice, "declined", actor, note)
+    notice_event_add(notice, "declined", actor, note)
     _audit(notice, "declined", actor, ip_address)
     _email_officer(notice, "notice_declined", note=note)
     return notice
@@ -478,7 +479,7 @@ def schools_status_advance(*, today: date | None = None) -> dict[str, int]:
         notice = SchoolNotice.objects.select_related("submitted_by").get(pk=notice_id)
         for action, changed in schools.items():
             if changed:
-                _event(notice, f"schools_{action}", None, ", ".join(map(str, changed)))
+                notice_event_add(notice, f"schools_{action}", None, ", ".join(map(str, changed)))
         _email_officer(
             notice, "notice_schools_advanced", opened=schools["opened"], closed=schools["closed"]
         )

@@ -358,6 +358,12 @@ def test_the_notice_page_panel_leads_to_the_review(officer_client, proposed):
     assert review_url(proposed) in text
 
 
+def test_the_notice_timeline_tells_the_matching_steps_in_words(officer_client, proposed):
+    text = page_text(officer_client.get(reverse("notices:detail", args=[proposed.notice.pk])))
+    assert "Staff account matches proposed" in text
+    assert "matches_proposed" not in text
+
+
 # --- The Hwb team: return and approve ---------------------------------------------------------
 
 
