@@ -68,7 +68,9 @@ class PasswordChangeForm(forms.Form):
         label=_("New password"),
         strip=False,
         help_text=_(
-            "At least 8 characters, with upper-case letters, lower-case letters and digits."
+            "At least 8 characters, with upper-case letters, lower-case letters and digits. "
+            "Use three or four unrelated words, for example joined by hyphens, with a number: "
+            "not names, your school, Hwb, Cymru, months, seasons or years."
         ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": _("Enter a new password")},
