@@ -121,7 +121,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     forced = request.user.must_change_password
-    form = PasswordChangeForm(request.POST or None, user=request.user)
+    form = PasswordChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.account_password_change(
             user=request.user,
