@@ -1,5 +1,5 @@
 """Lock-out after failed sign-ins (django-axes): a lock per username, a ceiling per address,
-which accounts are locked, clearing failures.
+which accounts are locked, clearing failures, and the daily clean-up of sign-in records.
 
 Schools sit behind one public address, so one pupil's typing must never lock out the school:
 the lock is per username (AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME), and only a much
@@ -7,10 +7,13 @@ higher number of failures from one address (HWB_SIGNIN_ADDRESS_FAILURE_LIMIT, ac
 username: password spraying) refuses that address for the same cool-off.
 """
 
+from datetime import timedelta
+from importlib import import_module
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -104,3 +107,19 @@ def failures_clear(*, username: str | None = None, address: str | None = None) -
     failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
     attempts.delete()
     return failures
+
+
+def signin_records_remove_expired(*, days: int | None = None) -> dict[str, int]:
+    """The daily clean-up: expired sessions (as ``clearsessions`` does), failures past their
+    cool-off, and access and failure logs older than HWB_SIGNIN_RECORDS_DAYS."""
+    days = settings.HWB_SIGNIN_RECORDS_DAYS if days is None else days
+    now = timezone.now()
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()
+    old = now - timedelta(days=days)
+    removed = {
+        "attempts": AccessAttempt.objects.filter(attempt_time__lt=now - get_cool_off()).delete()[0],
+        "access_logs": AccessLog.objects.filter(attempt_time__lt=old).delete()[0],
+        "failure_logs": AccessFailureLog.objects.filter(attempt_time__lt=old).delete()[0],
+    }
+    return removed

@@ -144,6 +144,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.ite_placement_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Expired sessions and old sign-in records (lock-out failures, access logs) are removed.
+    "signin-records-expired": {
+        "task": "accounts.tasks.signin_records_remove_expired",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
     "emails-deliver-stragglers": {
         "task": "accounts.tasks.emails_deliver_stragglers",
@@ -201,6 +206,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The Hwb team's admin pages for these records are ours: lifting a lock goes through a service.
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+# Sign-in records (axes' access and failure logs) are removed after this many days.
+HWB_SIGNIN_RECORDS_DAYS = env.int("HWB_SIGNIN_RECORDS_DAYS", default=30)
 
 # Reverse proxies in front of the portal that append to X-Forwarded-For (nginx in compose: 1).
 # 0 trusts no header: the client is REMOTE_ADDR. With N, the client is the N-th address from
