@@ -1,7 +1,7 @@
 """Forms of the accounts area: they validate input; the services make the changes."""
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -49,10 +49,12 @@ class ReauthForm(SignInForm):
         super().__init__(request, *args, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
-        if self.user_cache is not None and self.user_cache.pk != self.signed_in_user.pk:
+        # Another account's username is refused before any password check: this page must not
+        # tell anyone whether a password fits someone else's account.
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        if username and username != self.signed_in_user.username:
             raise forms.ValidationError(self.error_messages["other_account"], code="other_account")
-        return cleaned
+        return super().clean()
 
 
 class PasswordChangeForm(forms.Form):
@@ -68,7 +70,9 @@ class PasswordChangeForm(forms.Form):
         label=_("New password"),
         strip=False,
         help_text=_(
-            "At least 8 characters, with upper-case letters, lower-case letters and digits."
+            "At least 8 characters, with upper-case letters, lower-case letters and digits. "
+            "Use three or four unrelated words, for example joined by hyphens, with a number: "
+            "not names, your school, Hwb, Cymru, months, seasons or years."
         ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": _("Enter a new password")},
@@ -80,29 +84,42 @@ class PasswordChangeForm(forms.Form):
         error_messages={"required": _("Enter the new password again")},
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, request, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
         if user.must_change_password:
             del self.fields["current_password"]
 
     def clean_current_password(self):
+        # A sign-in attempt like any other: failures count towards the lock-out, and a locked
+        # account is refused even with the right password.
         value = self.cleaned_data["current_password"]
-        if not self.user.check_password(value):
+        if authenticate(self.request, username=self.user.username, password=value) is None:
             raise forms.ValidationError(_("Your current password is not right"), code="wrong")
         return value
 
     def clean_new_password(self):
         value = self.cleaned_data["new_password"]
         password_validation.validate_password(value, self.user)
-        if self.user.check_password(value):
-            raise forms.ValidationError(
-                _("Choose a password different from the one you have now"), code="same"
-            )
         return value
+
+    def _same_as_current(self, new_password: str) -> bool:
+        """Only once the current password is proven (or was just issued by a reset): otherwise
+        this would check guesses at it without counting them."""
+        if self.user.must_change_password:
+            return self.user.check_password(new_password)
+        return new_password == self.cleaned_data.get("current_password")
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("new_password") and self._same_as_current(cleaned["new_password"]):
+            self.add_error(
+                "new_password",
+                forms.ValidationError(
+                    _("Choose a password different from the one you have now"), code="same"
+                ),
+            )
         if (
             cleaned.get("new_password")
             and cleaned.get("new_password_again") is not None

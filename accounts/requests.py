@@ -1,8 +1,28 @@
 """What the services need to know about a web request: who and from where."""
 
+from django.conf import settings
 from django.http import HttpRequest
+from ipware import get_client_ip
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the server saw it (a proxy in front must set REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or behind HWB_TRUSTED_PROXY_COUNT proxies the address
+    the outermost trusted proxy saw (the N-th from the right of X-Forwarded-For).
+
+    The audit log, the lock-out (axes) and, through NUM_PROXIES, the API's rate limits read the
+    same address. With no trusted proxy a client's own X-Forwarded-For is never read.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.HWB_TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote_addr
+    # ipware counts the proxies listed in the header after the client; the nearest proxy is
+    # REMOTE_ADDR, not listed, hence N - 1. Not strict: a client may prepend its own entries.
+    address, _routable = get_client_ip(
+        request,
+        proxy_order="left-most",
+        proxy_count=proxies - 1,
+        request_header_order=["HTTP_X_FORWARDED_FOR"],
+        strict=False,
+    )
+    return address or remote_addr

@@ -9,6 +9,7 @@ from schools.identifiers import is_valid_upn, upn_hash
 from schools.models import School
 
 from .models import SchoolRole, User
+from .signin import accounts_with_lock_state
 
 
 def user_roles_at_school(user: User) -> set[str]:
@@ -39,13 +40,16 @@ def champion_school(user: User) -> School:
 def school_accounts_for_champion(
     *, champion: User, search: str = "", kind: str = "", page: int | str = 1
 ) -> Page:
-    """One page of the champion's school's accounts, searched by name, username or UPN.
+    """One page of the champion's school's accounts, searched by name, username or UPN, each
+    with ``is_locked_out`` (repeated failed sign-ins).
 
     A UPN is matched through its keyed hash, so the raw UPN is never stored or compared.
     The number of queries does not depend on the number of accounts (a count and a page).
     """
     school = champion_school(champion)
-    accounts: QuerySet[User] = User.objects.filter(school=school).select_related("school")
+    accounts: QuerySet[User] = accounts_with_lock_state(
+        User.objects.filter(school=school).select_related("school")
+    )
     if kind in User.Kind.values:
         accounts = accounts.filter(kind=kind)
     search = search.strip()[:100]
@@ -65,9 +69,11 @@ def school_accounts_for_champion(
 
 
 def account_for_champion(*, champion: User, pk: int) -> User:
-    """An account of the champion's own school; any other account answers 404."""
+    """An account of the champion's own school (with ``is_locked_out``); any other answers 404."""
     school = champion_school(champion)
     try:
-        return User.objects.select_related("school").get(pk=pk, school=school)
+        return accounts_with_lock_state(User.objects.select_related("school")).get(
+            pk=pk, school=school
+        )
     except User.DoesNotExist:
         raise Http404 from None

@@ -14,6 +14,7 @@ from schools.identifiers import upn_hash, validate_upn
 from schools.models import LocalAuthority, School
 from schools.services import ImportReport, schools_import
 
+from . import signin
 from .models import AccountMove, AuditEntry, SchoolRole, User
 from .usernames import username_base, username_next_free
 
@@ -149,6 +150,7 @@ def account_password_reset(*, actor: User | None, account: User, ip_address: str
     account.set_password(password)
     account.must_change_password = True
     account.save(update_fields=["password", "must_change_password"])
+    signin.failures_clear(username=account.username)  # a new password lifts a lock-out
     audit_record(
         actor=actor,
         action="account.password_reset",
@@ -168,6 +170,7 @@ def account_password_set(
     account.set_password(password)
     account.must_change_password = False
     account.save(update_fields=["password", "must_change_password"])
+    signin.failures_clear(username=account.username)
     audit_record(
         actor=actor,
         action="account.password_set",
@@ -190,6 +193,63 @@ def account_password_change(*, user: User, new_password: str, ip_address: str | 
         target=user,
         school=user.school,
         ip_address=ip_address,
+    )
+
+
+def _unlock_allowed(*, actor: User, account: User) -> bool:
+    """The Hwb team may lift any account's lock; a digital champion only that of a learner or
+    ordinary member of staff of their own school, as with password resets (a headteacher's,
+    another champion's, an officer's or an admin account's lock is for the Hwb team)."""
+    if not actor.is_active:
+        return False
+    if actor.kind == User.Kind.HWB_TEAM and actor.is_staff:
+        return True
+    return (
+        account.school_id is not None
+        and account.school_id == actor.school_id
+        and SchoolRole.objects.filter(
+            user=actor, school_id=actor.school_id, role=SchoolRole.Role.DIGITAL_CHAMPION
+        ).exists()
+        and account.kind
+        in {User.Kind.LEARNER, User.Kind.STAFF, User.Kind.GOVERNOR, User.Kind.ITE_STUDENT}
+        and not (account.is_staff or account.is_superuser)
+        and not SchoolRole.objects.filter(user=account).exists()
+    )
+
+
+@transaction.atomic
+def account_unlock(*, actor: User, account: User, ip_address: str | None) -> None:
+    """Lift an account's lock-out after repeated failed sign-ins (its failures are forgotten)."""
+    if not _unlock_allowed(actor=actor, account=account):
+        raise AccountError(
+            _("Only the Hwb team can unlock this account. Ask them through the Hwb service desk.")
+        )
+    if not signin.username_is_locked(account.username):
+        raise AccountError(_("This account is not locked. Its holder can sign in."))
+    failures = signin.failures_clear(username=account.username)
+    audit_record(
+        actor=actor,
+        action="account.unlocked",
+        target=account,
+        school=account.school,
+        ip_address=ip_address,
+        details={"failures": failures},
+    )
+
+
+@transaction.atomic
+def signin_address_unlock(*, actor: User, address: str, ip_address: str | None) -> None:
+    """The Hwb team lifts the pause on an address that passed the ceiling of failed sign-ins."""
+    if not (actor.is_active and actor.kind == User.Kind.HWB_TEAM and actor.is_staff):
+        raise AccountError(_("Only the Hwb team can lift the pause on an address."))
+    if not signin.address_is_locked(address):
+        raise AccountError(_("Signing in from this address is not paused."))
+    failures = signin.failures_clear(address=address)
+    audit_record(
+        actor=actor,
+        action="signin.address_unlocked",
+        ip_address=ip_address,
+        details={"address": address, "failures": failures},
     )
 
 

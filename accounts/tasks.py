@@ -1,10 +1,10 @@
-"""Celery tasks of accounts: delivering the email outbox. Thin: they take ids and call services."""
+"""Celery tasks of accounts: the email outbox, the daily clean-up of sign-in records. Thin."""
 
 import smtplib
 
 from celery import shared_task
 
-from . import emails
+from . import emails, signin
 
 
 @shared_task(
@@ -24,3 +24,9 @@ def email_deliver(email_id: int) -> bool:
 def emails_deliver_stragglers() -> int:
     """Beat: send again the emails whose delivery task was lost."""
     return emails.emails_stragglers_enqueue()
+
+
+@shared_task
+def signin_records_remove_expired() -> dict[str, int]:
+    """Beat, daily: expired sessions and old sign-in records (failures, access logs)."""
+    return signin.signin_records_remove_expired()

@@ -18,6 +18,11 @@ urlpatterns = [
         name="champion_account",
     ),
     path(
+        "user-management/accounts/<int:pk>/unlock/",
+        views.champion_account_unlock,
+        name="champion_account_unlock",
+    ),
+    path(
         "user-management/accounts/<int:pk>/reset-password/",
         views.champion_password_reset,
         name="champion_password_reset",

@@ -1,7 +1,14 @@
-"""Hwb's password rule: upper case, lower case and digits (length is Django's own validator)."""
+"""Hwb's password rules: upper case, lower case and digits (length and the common-password list
+are Django's own validators), and no password a guesser would try early."""
+
+import re
+import threading
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from zxcvbn import zxcvbn
+
+from .usernames import ascii_fold
 
 
 class MixedCharactersValidator:
@@ -18,3 +25,121 @@ class MixedCharactersValidator:
 
     def get_help_text(self) -> str:
         return _("Your password must contain upper-case letters, lower-case letters and digits.")
+
+
+# Words every guesser tries first at a Welsh school, beside zxcvbn's English lists: Hwb, Wales,
+# school words, greetings, and the months and seasons in both languages.
+HWB_WORDS = (
+    "hwb",
+    "cymru",
+    "wales",
+    "welsh",
+    "cymraeg",
+    "ysgol",
+    "school",
+    "croeso",
+    "diolch",
+    "password",
+    "cyfrinair",
+    "ionawr",
+    "chwefror",
+    "mawrth",
+    "ebrill",
+    "mai",
+    "mehefin",
+    "gorffennaf",
+    "awst",
+    "medi",
+    "hydref",
+    "tachwedd",
+    "rhagfyr",
+    "gwanwyn",
+    "haf",
+    "gaeaf",
+    "spring",
+    "summer",
+    "autumn",
+    "winter",
+)
+
+# zxcvbn keeps the user inputs of a call in a module-level dictionary: one call at a time.
+_zxcvbn_lock = threading.Lock()
+# zxcvbn refuses longer input; a passphrase's first 72 characters say enough about it.
+_ZXCVBN_MAX_LENGTH = 72
+
+
+def _folded(text: str) -> str:
+    """'Siân' as people type it without accents: 'sian'."""
+    return ascii_fold(text).lower()
+
+
+def _person_words(user) -> list[str]:
+    """The person's names, username and email, and their school's or authority's names."""
+    if user is None:
+        return []
+    texts = [
+        getattr(user, "username", ""),
+        getattr(user, "first_name", ""),
+        getattr(user, "last_name", ""),
+        (getattr(user, "email", "") or "").split("@")[0],
+    ]
+    if getattr(user, "school_id", None):
+        texts += [user.school.name_en, user.school.name_cy, user.school.dfes_number]
+    if getattr(user, "local_authority_id", None):
+        texts += [user.local_authority.name_en, user.local_authority.name_cy]
+    words: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        folded = _folded(str(text))
+        parts = [part for part in folded.replace("-", " ").split() if len(part) > 2]
+        words += [folded, folded.replace(" ", ""), *parts]
+    return words
+
+
+def _made_of(token: str, words: set[str]) -> bool:
+    """Whether the letters ``token`` are nothing but known words run together."""
+    ends = [True] + [False] * len(token)
+    for end in range(1, len(token) + 1):
+        ends[end] = any(
+            ends[start] and token[start:end] in words for start in range(max(0, end - 40), end)
+        )
+    return ends[-1]
+
+
+def _only_known_words(password: str, inputs: list[str]) -> bool:
+    """'Sian-Jones-2026', 'LlanberisPrimary1': known words with digits and symbols between.
+
+    zxcvbn prices the hyphens and digits of such passwords as random characters."""
+    words = {word for word in inputs if len(word) > 2 and word.isalpha()}
+    tokens = re.findall(r"[a-z]+", _folded(password))
+    return bool(tokens) and all(_made_of(token, words) for token in tokens)
+
+
+class GuessablePasswordValidator:
+    """Refuse passwords that a guesser would try early, by zxcvbn's estimate of the guesses
+    needed, knowing the person's names, username, school and Hwb's own words; and refuse those
+    made of nothing but such words."""
+
+    def __init__(self, min_score: int = 3):
+        self.min_score = min_score
+
+    def validate(self, password: str, user=None) -> None:
+        inputs = [*HWB_WORDS, *_person_words(user)]
+        with _zxcvbn_lock:
+            result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+        if result["score"] < self.min_score or _only_known_words(password, inputs):
+            raise ValidationError(
+                _(
+                    "This password would be easy to guess. Do not use names (yours, your "
+                    "school's, Hwb or Cymru), months, seasons or years. Use three or four "
+                    "unrelated words instead, for example joined by hyphens, with a number."
+                ),
+                code="password_guessable",
+            )
+
+    def get_help_text(self) -> str:
+        return _(
+            "Use three or four unrelated words, for example joined by hyphens, with a number: "
+            "not names, your school, Hwb, Cymru, months, seasons or years."
+        )

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from . import selectors, services
+from . import selectors, services, signin
 from .forms import AccountSearchForm, PasswordChangeForm, ReauthForm, SignInForm
 from .reauth import reauth_mark, recent_reauth_required
 from .requests import client_ip
@@ -74,9 +74,10 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
-    """django-axes calls this when a username or an address has failed too often."""
-    return render(request, "accounts/locked_out.html", status=429)
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes calls this when a username, or (far more often) an address, has failed."""
+    address = getattr(request, "hwb_lockout", "") == signin.LOCKED_ADDRESS
+    return render(request, "accounts/locked_out.html", {"address": address}, status=429)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -120,7 +121,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     forced = request.user.must_change_password
-    form = PasswordChangeForm(request.POST or None, user=request.user)
+    form = PasswordChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         services.account_password_change(
             user=request.user,
@@ -182,3 +183,26 @@ def champion_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
             {"account": account, "password": password},
         )
     return render(request, "accounts/champion_password_reset.html", {"account": account})
+
+
+@never_cache
+@recent_reauth_required
+@require_POST
+def champion_account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the lock-out of one of the school's accounts (repeated failed sign-ins)."""
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    try:
+        services.account_unlock(actor=request.user, account=account, ip_address=client_ip(request))
+    except services.AccountError as error:
+        return render(
+            request,
+            "accounts/champion_account_detail.html",
+            {"account": account, "error": str(error)},
+            status=400,
+        )
+    messages.success(
+        request,
+        _("%(name)s’s account is unlocked: they can sign in again.")
+        % {"name": account.get_full_name()},
+    )
+    return redirect("accounts:champion_account", pk=account.pk)

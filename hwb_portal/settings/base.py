@@ -144,6 +144,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.ite_placement_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Expired sessions and old sign-in records (lock-out failures, access logs) are removed.
+    "signin-records-expired": {
+        "task": "accounts.tasks.signin_records_remove_expired",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
     "emails-deliver-stragglers": {
         "task": "accounts.tasks.emails_deliver_stragglers",
@@ -170,21 +175,44 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.MixedCharactersValidator"},
+    {"NAME": "accounts.validators.GuessablePasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:sign_in"
 
-# Lock-out (django-axes): after AXES_FAILURE_LIMIT failures for one username, or from one
-# address, sign-in is refused for the cool-off period.
+# Lock-out (django-axes, through accounts.signin.SignInLockoutHandler). A username is locked
+# after AXES_FAILURE_LIMIT failures within the cool-off, whichever addresses they came from; a
+# good sign-in clears only its own username's failures. Schools share one public address, so an
+# address is refused only past a much higher ceiling (password spraying across many usernames).
+AXES_HANDLER = "accounts.signin.SignInLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("HWB_SIGNIN_FAILURE_LIMIT", default=5)
+HWB_SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("HWB_SIGNIN_ADDRESS_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("HWB_SIGNIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes warns that without "ip_address" one attacker could try many usernames: the handler's
+# per-address ceiling is that limit, set far higher than a per-username one would be.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
+# Tries refused during a lock are not counted: hammering cannot prolong a lock, and a pupil
+# trying again while the school's address is paused does not lock their own username too.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Axes reads the address through the same function as the audit log (HWB_TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "accounts.requests.client_ip"
+# Failures are also kept past the cool-off, for the Hwb team (the daily clean-up removes them).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The Hwb team's admin pages for these records are ours: lifting a lock goes through a service.
+AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+# Sign-in records (axes' access and failure logs) are removed after this many days.
+HWB_SIGNIN_RECORDS_DAYS = env.int("HWB_SIGNIN_RECORDS_DAYS", default=30)
+
+# Reverse proxies in front of the portal that append to X-Forwarded-For (nginx in compose: 1).
+# 0 trusts no header: the client is REMOTE_ADDR. With N, the client is the N-th address from
+# the right of X-Forwarded-For. Lock-outs, the audit log and the API's rate limits all use it.
+HWB_TRUSTED_PROXY_COUNT = env.int("HWB_TRUSTED_PROXY_COUNT", default=0)
 
 # The User management area asks for the password again; the proof lasts this long.
 HWB_REAUTH_MINUTES = env.int("HWB_REAUTH_MINUTES", default=15)
@@ -257,7 +285,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {"dfes_lookup": HWB_DFES_LOOKUP_RATE},
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "NUM_PROXIES": HWB_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hwb portal API",

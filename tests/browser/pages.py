@@ -152,6 +152,13 @@ class SignInPage(BasePage):
         self.submit.click()
 
 
+class LockedOutPage(BasePage):
+    """What a sign-in answers while the username (or the address) is locked out."""
+
+    path = "/sign-in/"
+    heading_text = "Signing in is paused"
+
+
 class ReauthPage(SignInPage):
     """User management's second sign-in."""
 
@@ -231,6 +238,13 @@ class AccountPage(SummaryListPage):
 
     def reset_password(self) -> None:
         self.main.get_by_role("link", name="Reset password", exact=True).click()
+
+    def unlock(self) -> None:
+        self.main.get_by_role("button", name="Unlock", exact=True).click()
+
+    @property
+    def success_banner(self) -> Locator:
+        return self.page.get_by_role("alert").filter(has_text="Success")
 
 
 class ResetPasswordPage(BasePage):
