@@ -69,6 +69,8 @@ def account_create(
         raise AccountError(_("An account needs a first name and a last name."))
     if kind not in User.Kind.values:
         raise AccountError(_("Unknown kind of account."))
+    if is_staff and kind != User.Kind.HWB_TEAM:
+        raise AccountError(_("Only Hwb team accounts may have admin rights."))
     hashed_upn = None
     if upn is not None:
         if kind != User.Kind.LEARNER:
