@@ -14,12 +14,19 @@ from schools.identifiers import upn_hash, validate_upn
 from schools.models import LocalAuthority, School
 from schools.services import ImportReport, schools_import
 
+from .emails import email_enqueue
 from .models import AccountMove, AuditEntry, SchoolRole, User
+from .rules import is_hwb_team, password_reset_refusal
+from .selectors import interface_language
 from .usernames import username_base, username_next_free
 
 
 class AccountError(Exception):
     """A rule of the accounts domain said no; the message is for the person who asked."""
+
+
+class AccountResetRepeated(AccountError):
+    """The same reset form arrived twice (a double click): the first one's password stands."""
 
 
 def audit_record(
@@ -137,15 +144,38 @@ def one_time_password_generate() -> str:
 
 
 @transaction.atomic
-def account_password_reset(*, actor: User | None, account: User, ip_address: str | None) -> str:
-    """Give the account a one-time password, returned once, to be changed at the next sign-in."""
-    if actor is not None and actor.pk == account.pk:
-        raise AccountError(
-            _("You cannot reset your own password here. Use “Change your password” instead.")
-        )
+def account_password_reset(
+    *, actor: User | None, account: User, ip_address: str | None, form_key: str = ""
+) -> str:
+    """Give the account a one-time password, returned once, to be changed at the next sign-in.
+
+    Who may reset whom is accounts.rules' (a champion never resets the headteacher, another
+    champion, an officer or an account with admin rights). ``form_key`` is the reset form's own
+    random key: the same form sent twice (a double click) resets once, and the second raises
+    AccountResetRepeated. The holder of any account but a learner's is emailed.
+    """
+    account = (
+        User.objects.select_for_update(of=("self",)).select_related("school").get(pk=account.pk)
+    )
+    refusal = password_reset_refusal(actor=actor, account=account)
+    if refusal is not None:
+        raise AccountError(refusal)
     if not account.is_active:
         raise AccountError(
             _("This account is deactivated. The Hwb service desk can reactivate it.")
+        )
+    # Under the account's row lock, so the second of two simultaneous requests sees the first.
+    if (
+        form_key
+        and AuditEntry.objects.filter(
+            target_type=User._meta.label_lower,
+            target_id=str(account.pk),
+            action="account.password_reset",
+            details__form_key=form_key,
+        ).exists()
+    ):
+        raise AccountResetRepeated(
+            _("This password has just been reset: the one-time password was shown once.")
         )
     password = one_time_password_generate()
     account.set_password(password)
@@ -157,8 +187,30 @@ def account_password_reset(*, actor: User | None, account: User, ip_address: str
         target=account,
         school=account.school,
         ip_address=ip_address,
+        details={"form_key": form_key} if form_key else {},
     )
+    # A learner's address is a Hwb mailbox they cannot read until they sign in.
+    if account.kind != User.Kind.LEARNER:
+        _holder_tell_of_reset(account=account, actor=actor)
     return password
+
+
+def _holder_tell_of_reset(*, account: User, actor: User | None) -> None:
+    """Email the holder, in their language first, who reset their password and when."""
+    role = "hwb_team" if actor is None or is_hwb_team(actor) else "digital_champion"
+    email_enqueue(
+        to=account.email,
+        template="password_reset_by_someone_else",
+        context={
+            "holder": account,
+            "actor_name": (actor.get_full_name() or actor.username) if actor is not None else "",
+            "actor_role": role,
+            "actor_school": actor.school if actor is not None else None,
+            "when": timezone.now(),
+        },
+        language=interface_language(account) or settings.LANGUAGE_CODE,
+        bilingual=True,
+    )
 
 
 @transaction.atomic
