@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,7 +17,7 @@ from schools.services import ImportReport, schools_import
 
 from .emails import email_enqueue
 from .models import AccountMove, AuditEntry, SchoolRole, User
-from .rules import is_hwb_team, password_reset_refusal
+from .rules import deletion_due, is_hwb_team, password_reset_refusal
 from .selectors import interface_language
 from .usernames import username_base, username_next_free
 
@@ -437,12 +438,15 @@ def account_deactivate(
     actor: User | None,
     account: User,
     reason: str,
-    deletion_due_at,
+    deletion_due_at: datetime | None = None,
     ip_address: str | None = None,
 ) -> None:
-    """Deactivate an account, to be deleted by the daily job once ``deletion_due_at`` comes."""
+    """Deactivate an account, to be deleted by the daily job once ``deletion_due_at`` comes
+    (by default 12 months from today)."""
     if reason not in User.DeactivationReason.values:
         raise AccountError(_("Unknown reason for deactivating an account."))
+    if deletion_due_at is None:
+        deletion_due_at = deletion_due(timezone.localdate())
     User.objects.filter(pk=account.pk).update(
         is_active=False,
         deactivated_at=timezone.now(),
