@@ -133,15 +133,12 @@ class PasswordResetConfirmForm(forms.Form):
         min_length=16,
         max_length=64,
         validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
-        error_messages={"required": _("This form has expired. Open it again and try again.")},
+        error_messages={
+            code: _("This form has expired. Open it again and try again.")
+            for code in ("required", "min_length", "max_length", "invalid")
+        },
     )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"form_key": secrets.token_urlsafe(24)})
         super().__init__(*args, **kwargs)
-        self.fields["form_key"].error_messages.update(
-            {
-                key: _("This form has expired. Open it again and try again.")
-                for key in ("min_length", "max_length", "invalid")
-            }
-        )
