@@ -297,8 +297,8 @@ class UserAdmin(admin.ModelAdmin):
             title=gettext("Reactivate the account"),
             explanation=gettext(
                 "Its holder can sign in again, and it is no longer due for deletion. An MIS "
-                "account its school still shows as a leaver is deactivated again by the "
-                "school's next provisioning run."
+                "account its school still shows as a leaver may be deactivated again by a "
+                "later provisioning run of its school."
             ),
             done=gettext("%(username)s has been reactivated."),
         )

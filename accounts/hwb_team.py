@@ -133,8 +133,8 @@ def account_deactivate_by_hwb_team(
 def account_reactivate(*, actor: User | None, account: User, ip_address: str | None = None) -> None:
     """The Hwb team reactivates a deactivated account: no longer due for deletion.
 
-    An MIS account its school still shows as a leaver is deactivated again by the school's next
-    provisioning run: the MIS is the truth for those.
+    An MIS account its school still shows as a leaver may be deactivated again by a later
+    provisioning run of its school: the MIS is the truth for those.
     """
     account = User.objects.select_for_update().get(pk=account.pk)
     _hwb_team_check(actor=actor, account=account)
