@@ -1,25 +1,23 @@
-"""The Hwb team's view of accounts, school roles and the (read-only) audit log."""
+"""The Hwb team's admin bases and the records only services write: the audit log, account moves,
+the outbox, retired usernames, username counters (all read-only). Accounts and school roles are
+in ``admin_accounts``."""
 
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from schools.identifiers import is_valid_upn, upn_hash
-
-from . import services, signin
 from .emails import email_deliver
 from .models import (
     AccountMove,
     AuditEntry,
     OutboundEmail,
     RetiredUsername,
-    SchoolRole,
-    User,
     UsernameCounter,
 )
-from .requests import client_ip
+
+# No bulk delete anywhere: deleting rows in bulk would go round the services (and their audit
+# entries) that every change here goes through. Accounts are deleted by the retention job.
+admin.site.disable_action("delete_selected")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -60,130 +58,12 @@ class EventInline(ReadOnlyInline):
     fields = ("created_at", "action", "actor_username", "note")
 
 
-class SchoolRoleInline(admin.TabularInline):
-    model = SchoolRole
-    extra = 0
-    autocomplete_fields = ("school",)
-
-
-class LockedOutFilter(admin.SimpleListFilter):
-    title = _("locked after failed sign-ins")
-    parameter_name = "locked"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Locked")), ("no", _("Not locked"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in {"yes", "no"}:
-            return queryset.filter(is_locked_out=self.value() == "yes")
-        return queryset
-
-
-def _unlock_accounts(model_admin, request, accounts) -> None:
-    """Lift the locks through the same service as the champions' Unlock (each one audited)."""
-    unlocked = 0
-    for account in accounts:
-        try:
-            services.account_unlock(
-                actor=request.user, account=account, ip_address=client_ip(request)
-            )
-            unlocked += 1
-        except services.AccountError as error:
-            model_admin.message_user(request, f"{account.username}: {error}", messages.WARNING)
-    if unlocked:
-        model_admin.message_user(
-            request,
-            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", unlocked)
-            % {"count": unlocked},
-            messages.SUCCESS,
-        )
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    list_display = (
-        "username",
-        "first_name",
-        "last_name",
-        "kind",
-        "school",
-        "is_active",
-        "locked_out",
-    )
-    list_filter = (
-        "kind",
-        "is_active",
-        LockedOutFilter,
-        "must_change_password",
-        "school__local_authority",
-    )
-    actions = ["unlock"]
-    search_fields = ("username", "first_name", "last_name", "email", "school__dfes_number")
-    list_select_related = ("school",)
-    ordering = ("username",)
-    autocomplete_fields = ("school",)
-    # Usernames are generated (and never reused), so the admin shows them but does not edit them.
-    readonly_fields = ("username", "upn_hash", "last_login", "date_joined", "deactivated_at")
-    inlines = [SchoolRoleInline]
-    fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        (_("Person"), {"fields": ("first_name", "last_name", "email", "preferred_language")}),
-        (_("Hwb"), {"fields": ("kind", "school", "local_authority", "upn_hash")}),
-        (
-            _("Status"),
-            {
-                "fields": (
-                    "is_active",
-                    "must_change_password",
-                    "deactivated_at",
-                    "deletion_due_at",
-                    "last_login",
-                    "date_joined",
-                )
-            },
-        ),
-        (_("Hwb team"), {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
-    )
-
-    def has_add_permission(self, request):
-        # Accounts come from the MIS (provisioning) or the services, which generate usernames.
-        return False
-
-    def get_queryset(self, request):
-        return signin.accounts_with_lock_state(super().get_queryset(request))
-
-    @admin.display(description=_("locked"), boolean=True, ordering="is_locked_out")
-    def locked_out(self, obj):
-        return obj.is_locked_out
-
-    @admin.action(description=_("Unlock the selected accounts (failed sign-ins)"))
-    def unlock(self, request, queryset):
-        _unlock_accounts(self, request, queryset)
-
-    def get_search_results(self, request, queryset, search_term):
-        """A search for a UPN finds the learner through the keyed hash."""
-        term = search_term.strip().upper()
-        if is_valid_upn(term):
-            return queryset.filter(upn_hash=upn_hash(term)), False
-        return super().get_search_results(request, queryset, search_term)
-
-
-@admin.register(SchoolRole)
-class SchoolRoleAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "school", "granted_at")
-    list_filter = ("role",)
-    search_fields = ("user__username", "school__dfes_number", "school__name_en")
-    list_select_related = ("user", "school")
-    autocomplete_fields = ("user", "school")
-
-
 @admin.register(RetiredUsername)
-class RetiredUsernameAdmin(admin.ModelAdmin):
+class RetiredUsernameAdmin(ReadOnlyAdmin):
+    """Usernames are retired by the deletion job; one freed here could be given to someone else."""
+
     list_display = ("username", "retired_at")
     search_fields = ("username",)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)
@@ -271,61 +151,6 @@ class UsernameCounterAdmin(ReadOnlyAdmin):
     search_fields = ("username_base",)
 
 
-@admin.register(AccessAttempt)
-class SignInFailureAdmin(ReadOnlyAdmin):
-    """Failed sign-ins within the cool-off (django-axes). Locks are lifted by the actions, which
-    go through the audited services, never by deleting rows."""
-
-    list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")
-    list_filter = ("attempt_time", "path_info")
-    search_fields = ("username", "ip_address")
-    date_hierarchy = "attempt_time"
-    fields = (
-        "attempt_time",
-        "username",
-        "ip_address",
-        "failures_since_start",
-        "path_info",
-        "user_agent",
-    )
-    actions = ["unlock_accounts", "unlock_addresses"]
-
-    @admin.action(description=_("Unlock the accounts of the selected usernames"))
-    def unlock_accounts(self, request, queryset):
-        usernames = set(queryset.values_list("username", flat=True))
-        _unlock_accounts(self, request, User.objects.filter(username__in=usernames))
-
-    @admin.action(description=_("Lift the pause on the selected addresses"))
-    def unlock_addresses(self, request, queryset):
-        for address in sorted(set(queryset.values_list("ip_address", flat=True)) - {None}):
-            try:
-                services.signin_address_unlock(
-                    actor=request.user, address=address, ip_address=client_ip(request)
-                )
-                self.message_user(
-                    request,
-                    _("Signing in from %(address)s is no longer paused.") % {"address": address},
-                    messages.SUCCESS,
-                )
-            except services.AccountError as error:
-                self.message_user(request, f"{address}: {error}", messages.WARNING)
-
-
-@admin.register(AccessFailureLog)
-class SignInFailureLogAdmin(ReadOnlyAdmin):
-    """Every failed sign-in, kept HWB_SIGNIN_RECORDS_DAYS days."""
-
-    list_display = ("attempt_time", "username", "ip_address", "locked_out", "path_info")
-    list_filter = ("locked_out", "attempt_time")
-    search_fields = ("username", "ip_address")
-    date_hierarchy = "attempt_time"
-
-
-@admin.register(AccessLog)
-class SignInLogAdmin(ReadOnlyAdmin):
-    """Every sign-in and sign-out, kept HWB_SIGNIN_RECORDS_DAYS days."""
-
-    list_display = ("attempt_time", "logout_time", "username", "ip_address", "path_info")
-    list_filter = ("attempt_time",)
-    search_fields = ("username", "ip_address")
-    date_hierarchy = "attempt_time"
+# Accounts and school roles, and failed sign-ins, have pages of their own (they import the bases
+# above).
+from . import admin_accounts, admin_signin  # noqa: E402, F401

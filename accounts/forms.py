@@ -1,8 +1,11 @@
 """Forms of the accounts area: they validate input; the services make the changes."""
 
+import secrets
+
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -136,3 +139,23 @@ class AccountSearchForm(forms.Form):
         required=False,
         choices=[("", _("All kinds"))] + list(User.Kind.choices),
     )
+
+
+class PasswordResetConfirmForm(forms.Form):
+    """Reset password's confirmation: a random key per form, so the same form sent twice (a
+    double click) resets once. The key is not a secret; forging one only makes a new reset."""
+
+    form_key = forms.CharField(
+        widget=forms.HiddenInput,
+        min_length=16,
+        max_length=64,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
+        error_messages={
+            code: _("This form has expired. Open it again and try again.")
+            for code in ("required", "min_length", "max_length", "invalid")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"form_key": secrets.token_urlsafe(24)})
+        super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -29,6 +30,8 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, username, password=None, **fields):
         fields.setdefault("kind", User.Kind.HWB_TEAM)
+        if fields["kind"] != User.Kind.HWB_TEAM:
+            raise ValueError("Only Hwb team accounts may have admin rights.")
         fields.update(is_staff=True, is_superuser=True)
         fields.setdefault("email", f"{username.lower()}@{settings.HWB_EMAIL_DOMAIN}")
         return self.create_user(username, password, **fields)
@@ -125,6 +128,13 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(kind="learner") | models.Q(upn_hash__isnull=True),
                 name="user_only_learners_have_upn",
             ),
+            # Admin rights only for the Hwb team: a school's account with them could open the
+            # admin, and through it every school's accounts.
+            models.CheckConstraint(
+                condition=models.Q(kind="hwb_team") | models.Q(is_staff=False, is_superuser=False),
+                name="user_admin_rights_hwb_team_only",
+                violation_error_message=_("Only Hwb team accounts may have admin rights."),
+            ),
             # One account per UPN across Wales. A plain unique index: these columns are only
             # ever compared whole, so PostgreSQL's extra pattern (LIKE) indexes would only slow
             # every new account down.
@@ -137,6 +147,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self):
+        super().clean()
+        if (self.is_staff or self.is_superuser) and self.kind != self.Kind.HWB_TEAM:
+            raise ValidationError(
+                {
+                    "is_staff" if self.is_staff else "is_superuser": _(
+                        "Only Hwb team accounts may have admin rights, not the accounts of "
+                        "schools or local-authority officers."
+                    )
+                },
+                code="admin_rights_hwb_team_only",
+            )
 
     def _get_session_auth_hash(self, secret=None):
         """Django's session hash, which also changes when ``session_generation`` does."""

@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -9,18 +10,32 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from schools.identifiers import upn_hash, validate_upn
 from schools.models import LocalAuthority, School
 from schools.services import ImportReport, schools_import
 
 from . import signin
+from .emails import email_enqueue
 from .models import AccountMove, AuditEntry, SchoolRole, User
+from .rules import (
+    Refusal,
+    account_management_refusal,
+    deletion_due,
+    is_hwb_team,
+    password_reset_refusal,
+)
+from .selectors import interface_language
 from .usernames import username_base, username_next_free
 
 
 class AccountError(Exception):
     """A rule of the accounts domain said no; the message is for the person who asked."""
+
+
+class AccountResetRepeated(AccountError):
+    """The same reset form arrived twice (a double click): the first one's password stands."""
 
 
 def audit_record(
@@ -70,6 +85,8 @@ def account_create(
         raise AccountError(_("An account needs a first name and a last name."))
     if kind not in User.Kind.values:
         raise AccountError(_("Unknown kind of account."))
+    if is_staff and kind != User.Kind.HWB_TEAM:
+        raise AccountError(_("Only Hwb team accounts may have admin rights."))
     hashed_upn = None
     if upn is not None:
         if kind != User.Kind.LEARNER:
@@ -136,15 +153,38 @@ def one_time_password_generate() -> str:
 
 
 @transaction.atomic
-def account_password_reset(*, actor: User | None, account: User, ip_address: str | None) -> str:
-    """Give the account a one-time password, returned once, to be changed at the next sign-in."""
-    if actor is not None and actor.pk == account.pk:
-        raise AccountError(
-            _("You cannot reset your own password here. Use “Change your password” instead.")
-        )
+def account_password_reset(
+    *, actor: User | None, account: User, ip_address: str | None, form_key: str = ""
+) -> str:
+    """Give the account a one-time password, returned once, to be changed at the next sign-in.
+
+    Who may reset whom is accounts.rules' (a champion never resets the headteacher, another
+    champion, an officer or an account with admin rights). ``form_key`` is the reset form's own
+    random key: the same form sent twice (a double click) resets once, and the second raises
+    AccountResetRepeated. The holder of any account but a learner's is emailed.
+    """
+    account = (
+        User.objects.select_for_update(of=("self",)).select_related("school").get(pk=account.pk)
+    )
+    refusal = password_reset_refusal(actor=actor, account=account)
+    if refusal is not None:
+        raise AccountError(refusal)
     if not account.is_active:
         raise AccountError(
             _("This account is deactivated. The Hwb service desk can reactivate it.")
+        )
+    # Under the account's row lock, so the second of two simultaneous requests sees the first.
+    if (
+        form_key
+        and AuditEntry.objects.filter(
+            target_type=User._meta.label_lower,
+            target_id=str(account.pk),
+            action="account.password_reset",
+            details__form_key=form_key,
+        ).exists()
+    ):
+        raise AccountResetRepeated(
+            _("This password has just been reset: the one-time password was shown once.")
         )
     password = one_time_password_generate()
     account.set_password(password)
@@ -157,8 +197,30 @@ def account_password_reset(*, actor: User | None, account: User, ip_address: str
         target=account,
         school=account.school,
         ip_address=ip_address,
+        details={"form_key": form_key} if form_key else {},
     )
+    # A learner's address is a Hwb mailbox they cannot read until they sign in.
+    if account.kind != User.Kind.LEARNER:
+        _holder_tell_of_reset(account=account, actor=actor)
     return password
+
+
+def _holder_tell_of_reset(*, account: User, actor: User | None) -> None:
+    """Email the holder, in their language first, who reset their password and when."""
+    role = "hwb_team" if actor is None or is_hwb_team(actor) else "digital_champion"
+    email_enqueue(
+        to=account.email,
+        template="password_reset_by_someone_else",
+        context={
+            "holder": account,
+            "actor_name": (actor.get_full_name() or actor.username) if actor is not None else "",
+            "actor_role": role,
+            "actor_school": actor.school if actor is not None else None,
+            "when": timezone.now(),
+        },
+        language=interface_language(account) or settings.LANGUAGE_CODE,
+        bilingual=True,
+    )
 
 
 @transaction.atomic
@@ -196,33 +258,25 @@ def account_password_change(*, user: User, new_password: str, ip_address: str | 
     )
 
 
-def _unlock_allowed(*, actor: User, account: User) -> bool:
-    """The Hwb team may lift any account's lock; a digital champion only that of a learner or
-    ordinary member of staff of their own school, as with password resets (a headteacher's,
-    another champion's, an officer's or an admin account's lock is for the Hwb team)."""
-    if not actor.is_active:
-        return False
-    if actor.kind == User.Kind.HWB_TEAM and actor.is_staff:
-        return True
-    return (
-        account.school_id is not None
-        and account.school_id == actor.school_id
-        and SchoolRole.objects.filter(
-            user=actor, school_id=actor.school_id, role=SchoolRole.Role.DIGITAL_CHAMPION
-        ).exists()
-        and account.kind
-        in {User.Kind.LEARNER, User.Kind.STAFF, User.Kind.GOVERNOR, User.Kind.ITE_STUDENT}
-        and not (account.is_staff or account.is_superuser)
-        and not SchoolRole.objects.filter(user=account).exists()
-    )
+# What each refusal means for unlocking (who may manage whom is accounts.rules').
+_UNLOCK_REFUSALS = {
+    Refusal.HWB_TEAM_ONLY: gettext_lazy(
+        "Only the Hwb team can unlock this account. Ask them through the Hwb service desk."
+    ),
+    Refusal.SUPERUSER_ONLY: gettext_lazy(
+        "Only a member of the Hwb team with full admin rights can unlock this account."
+    ),
+    Refusal.NOT_THEIRS: gettext_lazy("You cannot unlock this account: it is not one you manage."),
+}
 
 
 @transaction.atomic
 def account_unlock(*, actor: User, account: User, ip_address: str | None) -> None:
     """Lift an account's lock-out after repeated failed sign-ins (its failures are forgotten)."""
-    if not _unlock_allowed(actor=actor, account=account):
+    refusal = account_management_refusal(actor=actor, account=account)
+    if refusal is not None:
         raise AccountError(
-            _("Only the Hwb team can unlock this account. Ask them through the Hwb service desk.")
+            str(_UNLOCK_REFUSALS.get(refusal, _UNLOCK_REFUSALS[Refusal.HWB_TEAM_ONLY]))
         )
     if not signin.username_is_locked(account.username):
         raise AccountError(_("This account is not locked. Its holder can sign in."))
@@ -240,7 +294,7 @@ def account_unlock(*, actor: User, account: User, ip_address: str | None) -> Non
 @transaction.atomic
 def signin_address_unlock(*, actor: User, address: str, ip_address: str | None) -> None:
     """The Hwb team lifts the pause on an address that passed the ceiling of failed sign-ins."""
-    if not (actor.is_active and actor.kind == User.Kind.HWB_TEAM and actor.is_staff):
+    if not (is_hwb_team(actor) and actor.is_staff):
         raise AccountError(_("Only the Hwb team can lift the pause on an address."))
     if not signin.address_is_locked(address):
         raise AccountError(_("Signing in from this address is not paused."))
@@ -443,12 +497,15 @@ def account_deactivate(
     actor: User | None,
     account: User,
     reason: str,
-    deletion_due_at,
+    deletion_due_at: datetime | None = None,
     ip_address: str | None = None,
 ) -> None:
-    """Deactivate an account, to be deleted by the daily job once ``deletion_due_at`` comes."""
+    """Deactivate an account, to be deleted by the daily job once ``deletion_due_at`` comes
+    (by default 12 months from today)."""
     if reason not in User.DeactivationReason.values:
         raise AccountError(_("Unknown reason for deactivating an account."))
+    if deletion_due_at is None:
+        deletion_due_at = deletion_due(timezone.localdate())
     User.objects.filter(pk=account.pk).update(
         is_active=False,
         deactivated_at=timezone.now(),

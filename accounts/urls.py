@@ -27,4 +27,9 @@ urlpatterns = [
         views.champion_password_reset,
         name="champion_password_reset",
     ),
+    path(
+        "user-management/accounts/<int:pk>/reset-password/one-time-password/",
+        views.champion_password_reset_done,
+        name="champion_password_reset_done",
+    ),
 ]

@@ -14,10 +14,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from . import selectors, services, signin
-from .forms import AccountSearchForm, PasswordChangeForm, ReauthForm, SignInForm
+from . import rules, selectors, services, signin
+from .forms import (
+    AccountSearchForm,
+    PasswordChangeForm,
+    PasswordResetConfirmForm,
+    ReauthForm,
+    SignInForm,
+)
 from .reauth import reauth_mark, recent_reauth_required
 from .requests import client_ip
+from .shown_once import one_time_password_keep, one_time_password_take
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -155,34 +162,54 @@ def champion_account_list(request: HttpRequest) -> HttpResponse:
 @recent_reauth_required
 def champion_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_for_champion(champion=request.user, pk=pk)
-    return render(request, "accounts/champion_account_detail.html", {"account": account})
+    return render(
+        request,
+        "accounts/champion_account_detail.html",
+        {
+            "account": account,
+            "reset_refusal": rules.password_reset_refusal(actor=request.user, account=account),
+        },
+    )
 
 
 @never_cache
 @recent_reauth_required
 @require_http_methods(["GET", "POST"])
 def champion_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET asks to confirm; POST resets and shows the one-time password once (never stored)."""
+    """GET asks to confirm; POST resets, then redirects to the page that shows the password.
+
+    Post/redirect/get: a refresh of the next page shows nothing new and resets nothing.
+    """
     account = selectors.account_for_champion(champion=request.user, pk=pk)
+    form = PasswordResetConfirmForm(request.POST if request.method == "POST" else None)
+    error = ""
     if request.method == "POST":
-        try:
-            password = services.account_password_reset(
-                actor=request.user, account=account, ip_address=client_ip(request)
-            )
-        except services.AccountError as error:
-            return render(
-                request,
-                "accounts/champion_password_reset.html",
-                {"account": account, "error": str(error)},
-                status=400,
-            )
-        # never_cache already forbids storing this page anywhere.
-        return render(
-            request,
-            "accounts/champion_password_reset_done.html",
-            {"account": account, "password": password},
-        )
-    return render(request, "accounts/champion_password_reset.html", {"account": account})
+        if form.is_valid():
+            try:
+                password = services.account_password_reset(
+                    actor=request.user,
+                    account=account,
+                    ip_address=client_ip(request),
+                    form_key=form.cleaned_data["form_key"],
+                )
+            except services.AccountResetRepeated:
+                # A double click: the first click's password waits on the next page.
+                return redirect("accounts:champion_password_reset_done", pk=account.pk)
+            except services.AccountError as exc:
+                error = str(exc)
+            else:
+                one_time_password_keep(request, account=account, password=password)
+                return redirect("accounts:champion_password_reset_done", pk=account.pk)
+        else:
+            error = form.errors["form_key"][0]
+        form = PasswordResetConfirmForm()  # a fresh key for the next try
+    refusal = rules.password_reset_refusal(actor=request.user, account=account)
+    return render(
+        request,
+        "accounts/champion_password_reset.html",
+        {"account": account, "form": form, "error": error, "reset_refusal": refusal},
+        status=403 if refusal else 400 if error else 200,
+    )
 
 
 @never_cache
@@ -197,7 +224,11 @@ def champion_account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "accounts/champion_account_detail.html",
-            {"account": account, "error": str(error)},
+            {
+                "account": account,
+                "error": str(error),
+                "reset_refusal": rules.password_reset_refusal(actor=request.user, account=account),
+            },
             status=400,
         )
     messages.success(
@@ -206,3 +237,16 @@ def champion_account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
         % {"name": account.get_full_name()},
     )
     return redirect("accounts:champion_account", pk=account.pk)
+
+
+@never_cache
+@recent_reauth_required
+def champion_password_reset_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one-time password, shown once; a refresh or a later visit says it has been shown."""
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    password = one_time_password_take(request, account=account)
+    return render(
+        request,
+        "accounts/champion_password_reset_done.html",
+        {"account": account, "password": password},
+    )

@@ -17,13 +17,13 @@
 The set-based SQL in ``applying.py`` follows these functions; the tests hold both to them.
 """
 
-from datetime import date, datetime, time
+from datetime import date
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-RETENTION_MONTHS = 12
+# Rule 2's 12 months apply to every deactivated account, so they live with accounts.
+from accounts.rules import RETENTION_MONTHS, deletion_due  # noqa: F401
 
 
 def is_on_roll(*, admission_date: date | None, leaving_date: date | None, today: date) -> bool:
@@ -34,16 +34,6 @@ def is_on_roll(*, admission_date: date | None, leaving_date: date | None, today:
 def is_deactivated_by_run(*, leaving_date: date | None, run_date: date) -> bool:
     """Rule 2: the first run on or after the leaving date deactivates the account."""
     return leaving_date is not None and leaving_date <= run_date
-
-
-def deletion_due(leaving_date: date) -> datetime:
-    """Rule 2: 12 months after the leaving date (29 February falls back to the 28th)."""
-    year = leaving_date.year + RETENTION_MONTHS // 12
-    try:
-        due = leaving_date.replace(year=year)
-    except ValueError:
-        due = leaving_date.replace(year=year, day=28)
-    return timezone.make_aware(datetime.combine(due, time.min))
 
 
 def move_destination(*, old_school_on_roll: bool, on_roll_elsewhere: list[int]) -> int | None:

@@ -25,3 +25,8 @@ class SchoolAdmin(admin.ModelAdmin):
     list_select_related = ("local_authority", "successor")
     autocomplete_fields = ("successor",)
     readonly_fields = ("created_at", "updated_at")
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a school would take its roles and MIS records with it, round every service;
+        # schools close through the local authority's notice instead.
+        return False

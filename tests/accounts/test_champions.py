@@ -119,11 +119,14 @@ def test_the_list_is_paginated(champion_client, school, settings):
 
 def test_reset_password_shows_a_one_time_password_once(champion_client, client, staff_member):
     url = f"/user-management/accounts/{staff_member.pk}/reset-password/"
-    assert "Reset password" in champion_client.get(url).content.decode()
-    response = champion_client.post(url)
-    assert "no-store" in response["Cache-Control"]
-    password = response.context["password"]
-    assert password in response.content.decode()
+    confirm = champion_client.get(url)
+    assert "Reset password" in confirm.content.decode()
+    response = champion_client.post(url, {"form_key": confirm.context["form"]["form_key"].value()})
+    assert response.status_code == 302
+    shown = champion_client.get(response.url)
+    assert "no-store" in shown["Cache-Control"]
+    password = shown.context["password"]
+    assert password in shown.content.decode()
     staff_member.refresh_from_db()
     assert staff_member.must_change_password
     assert not staff_member.check_password(PASSWORD)
@@ -145,8 +148,10 @@ def test_a_reset_page_visited_by_get_changes_nothing(champion_client, staff_memb
 
 
 def test_a_champion_cannot_reset_their_own_password_here(champion_client, champion):
-    response = champion_client.post(f"/user-management/accounts/{champion.pk}/reset-password/")
-    assert response.status_code == 400
+    response = champion_client.post(
+        f"/user-management/accounts/{champion.pk}/reset-password/", {"form_key": "k" * 32}
+    )
+    assert response.status_code == 403
     assert "cannot reset your own password" in response.content.decode()
     champion.refresh_from_db()
     assert not champion.must_change_password
@@ -165,7 +170,9 @@ def test_a_reset_signs_the_holder_out_everywhere(champion_client, staff_member):
 
     holder = sign_in(Client(), staff_member)
     assert holder.get("/user-management/my-profile/").status_code == 200
-    champion_client.post(f"/user-management/accounts/{staff_member.pk}/reset-password/")
+    champion_client.post(
+        f"/user-management/accounts/{staff_member.pk}/reset-password/", {"form_key": "k" * 32}
+    )
     response = holder.get("/user-management/my-profile/")
     assert response.status_code == 302
     assert response.url.startswith("/sign-in/")

@@ -168,7 +168,9 @@ def test_unlocking_an_account_that_is_not_locked_says_so(champion_client, staff_
 
 def test_a_password_reset_clears_the_lock(champion_client, staff_member):
     _lock(staff_member)
-    response = champion_client.post(f"/user-management/accounts/{staff_member.pk}/reset-password/")
+    reset = f"/user-management/accounts/{staff_member.pk}/reset-password/"
+    key = champion_client.get(reset).context["form"]["form_key"].value()
+    response = champion_client.post(reset, {"form_key": key}, follow=True)
     one_time_password = response.context["password"]
     assert _sign_in(staff_member.username, one_time_password).status_code == 302
 

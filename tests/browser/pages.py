@@ -264,6 +264,12 @@ class OneTimePasswordPage(BasePage):
         return value
 
 
+class OneTimePasswordAlreadyShownPage(BasePage):
+    """The same address once the password has been shown: a refresh shows it no more."""
+
+    heading_text = "One-time password already shown"
+
+
 class PasswordChangePage(BasePage):
     path = "/change-password/"
     heading_text = "Change your password"

@@ -15,6 +15,7 @@ from .pages import (
     DashboardPage,
     Header,
     HomePage,
+    OneTimePasswordAlreadyShownPage,
     OneTimePasswordPage,
     ReauthPage,
     ResetPasswordPage,
@@ -104,14 +105,27 @@ def test_champion_resets_a_password_and_staff_member_chooses_a_new_one(
 
     confirm = ResetPasswordPage(page, server_url).verify()
     expect(confirm.main).to_contain_text(staff.username)
+    expect(confirm.main).to_contain_text("will be emailed that you reset their password")
     confirm.confirm()
 
+    # The POST redirected: the password is on a page of its own, shown this once.
     done = OneTimePasswordPage(page, server_url).verify()
+    expect(page).to_have_url(
+        re.compile(rf"/accounts/{staff.pk}/reset-password/one-time-password/$")
+    )
     expect(done.main).to_contain_text(f"for {staff.username}")
     one_time_password = done.password
     assert one_time_password != PASSWORD
 
-    done.header.sign_out()
+    # A refresh shows it no more, and mints nothing: the password handed out still works.
+    page.reload()
+    shown = OneTimePasswordAlreadyShownPage(page, server_url).verify()
+    expect(shown.main).not_to_contain_text(one_time_password)
+    expect(shown.main).to_contain_text("reset the password again")
+    staff.refresh_from_db()
+    assert staff.check_password(one_time_password)
+
+    shown.header.sign_out()
     signed_out = SignInPage(page, server_url).verify()
     expect(page).to_have_url(signed_out.url)
     expect(signed_out.header.nav.get_by_role("link", name="Sign in")).to_be_visible()

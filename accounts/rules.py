@@ -1,0 +1,117 @@
+"""The accounts' rules: who may manage whose account, and how long a deactivated account is
+kept. Pure reads: the services enforce them and the pages show them.
+
+Who may manage whom (reset a password, unlock a sign-in, reset a second factor):
+
+- a digital champion manages the *ordinary* accounts of their own school: learners, staff,
+  governors and ITE students who hold no school role and no admin rights;
+- the headteacher, other digital champions, local-authority officers, the Hwb team and any
+  account with admin rights are managed by the Hwb team only (in the admin);
+- the Hwb team manages anyone but themselves; an account with full admin rights (superuser)
+  only by another superuser, so a narrower admin role cannot reset its way up;
+- nobody manages their own account this way (they change their own password instead);
+- with no actor (the Hwb team's command line on the server) the rule does not apply.
+"""
+
+import enum
+from datetime import date, datetime, time
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import SchoolRole, User
+
+# Accounts a digital champion may manage, when they hold no school role and no admin rights.
+ORDINARY_KINDS = frozenset(
+    {User.Kind.LEARNER, User.Kind.STAFF, User.Kind.GOVERNOR, User.Kind.ITE_STUDENT}
+)
+# A deactivated account is deleted this many months after it stopped being used.
+RETENTION_MONTHS = 12
+
+
+class Refusal(enum.Enum):
+    """Why an actor may not manage an account; each service words it for its own action."""
+
+    SELF = "self"  # their own account: they change their own password instead
+    HWB_TEAM_ONLY = "hwb_team_only"  # a senior or privileged account: the Hwb team's job
+    SUPERUSER_ONLY = "superuser_only"  # full admin rights: only another superuser
+    NOT_THEIRS = "not_theirs"  # not an account this actor manages at all
+
+
+def is_hwb_team(user: User | None) -> bool:
+    """An active Hwb team account (they work in the Django admin)."""
+    return user is not None and user.is_active and user.kind == User.Kind.HWB_TEAM
+
+
+def champion_school_id(user: User) -> int | None:
+    """The school the user is an active digital champion of, or None."""
+    if not user.is_active or user.school_id is None:
+        return None
+    is_champion = SchoolRole.objects.filter(
+        user=user, school_id=user.school_id, role=SchoolRole.Role.DIGITAL_CHAMPION
+    ).exists()
+    return user.school_id if is_champion else None
+
+
+def account_is_senior(account: User) -> bool:
+    """Headteachers, champions, officers, the Hwb team, admin rights: the Hwb team's to manage."""
+    return (
+        account.kind not in ORDINARY_KINDS
+        or account.is_staff
+        or account.is_superuser
+        or SchoolRole.objects.filter(user=account).exists()
+    )
+
+
+def account_management_refusal(*, actor: User | None, account: User) -> Refusal | None:
+    """Why ``actor`` may not manage ``account`` (reset, unlock, second factor); None if they may."""
+    if actor is None:
+        return None
+    if actor.pk == account.pk:
+        return Refusal.SELF
+    if is_hwb_team(actor):
+        if account.is_superuser and not actor.is_superuser:
+            return Refusal.SUPERUSER_ONLY
+        return None
+    if account.school_id is None or champion_school_id(actor) != account.school_id:
+        return Refusal.NOT_THEIRS
+    if account_is_senior(account):
+        return Refusal.HWB_TEAM_ONLY
+    return None
+
+
+def account_manageable_by(*, actor: User | None, account: User) -> bool:
+    return account_management_refusal(actor=actor, account=account) is None
+
+
+def deletion_due(leaving_date: date) -> datetime:
+    """12 months after the leaving date (29 February falls back to the 28th)."""
+    year = leaving_date.year + RETENTION_MONTHS // 12
+    try:
+        due = leaving_date.replace(year=year)
+    except ValueError:
+        due = leaving_date.replace(year=year, day=28)
+    return timezone.make_aware(datetime.combine(due, time.min))
+
+
+# What each refusal means for a password reset (unlocking and second factors word their own).
+_RESET_REFUSALS = {
+    Refusal.SELF: _("You cannot reset your own password here. Use “Change your password” instead."),
+    Refusal.HWB_TEAM_ONLY: _(
+        "Only the Hwb team can reset this account's password: it belongs to a headteacher, a "
+        "digital champion, a local-authority officer or the Hwb team, or has admin rights. "
+        "Ask the Hwb service desk."
+    ),
+    Refusal.SUPERUSER_ONLY: _(
+        "Only a member of the Hwb team with full admin rights can reset this account's password."
+    ),
+    Refusal.NOT_THEIRS: _(
+        "You cannot reset this account's password: it is not one of the accounts you manage."
+    ),
+}
+
+
+def password_reset_refusal(*, actor: User | None, account: User) -> str | None:
+    """Why ``actor`` may not reset this account's password, in words; None if they may."""
+    refusal = account_management_refusal(actor=actor, account=account)
+    return str(_RESET_REFUSALS[refusal]) if refusal is not None else None

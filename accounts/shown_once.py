@@ -1,0 +1,43 @@
+"""A one-time password on its way from the reset (a POST) to the page that shows it (a GET).
+
+It waits in the server-side session of whoever reset it, never in a URL or a cookie, and is
+removed the moment it is shown, so a refresh or a second visit cannot show it again. One left
+unshown (the browser closed before the redirect) is dropped after a few minutes.
+"""
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import User
+
+SESSION_KEY = "hwb_one_time_passwords"
+MAX_WAIT_SECONDS = 10 * 60
+
+
+def _fresh(kept: dict, now: float) -> bool:
+    return isinstance(kept, dict) and 0 <= now - kept.get("at", 0) < MAX_WAIT_SECONDS
+
+
+def one_time_password_keep(request: HttpRequest, *, account: User, password: str) -> None:
+    """Keep the password for the next page of this session, for this account only."""
+    now = timezone.now().timestamp()
+    pending = {
+        pk: kept
+        for pk, kept in (request.session.get(SESSION_KEY) or {}).items()
+        if _fresh(kept, now)
+    }
+    pending[str(account.pk)] = {"password": password, "at": now}
+    request.session[SESSION_KEY] = pending
+
+
+def one_time_password_take(request: HttpRequest, *, account: User) -> str | None:
+    """The account's waiting password, removed from the session as it is read; None if gone."""
+    pending = dict(request.session.get(SESSION_KEY) or {})
+    kept = pending.pop(str(account.pk), None)
+    if kept is None:
+        return None
+    if pending:
+        request.session[SESSION_KEY] = pending
+    else:
+        del request.session[SESSION_KEY]
+    return kept["password"] if _fresh(kept, timezone.now().timestamp()) else None
