@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from schools.identifiers import is_valid_upn, upn_hash
 
+from .admin_second_factor import second_factor_reset_action
 from .emails import email_deliver
 from .models import (
     AccountMove,
@@ -74,6 +75,7 @@ class UserAdmin(DjangoUserAdmin):
     # Usernames are generated (and never reused), so the admin shows them but does not edit them.
     readonly_fields = ("username", "upn_hash", "last_login", "date_joined", "deactivated_at")
     inlines = [SchoolRoleInline]
+    actions = [second_factor_reset_action]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email", "preferred_language")}),

@@ -86,16 +86,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauth(request: HttpRequest) -> HttpResponse:
     """“You will be prompted to login again as an extra security measure.”"""
+    from .second_factor_views import security_code_form, security_code_passed
+
     form = ReauthForm(request, data=request.POST or None, signed_in_user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Accounts with a second factor give a code from their app too.
+    code_form = security_code_form(request)
+    if request.method == "POST" and form.is_valid() and security_code_passed(request, code_form):
         reauth_mark(request)
         return redirect(_safe_next(request, "accounts:user_management"))
-    return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")})
+    if not request.user.is_authenticated:  # wrong codes locked the account: signed out
+        return locked_out(request)
+    return render(
+        request,
+        "accounts/reauth.html",
+        {"form": form, "code_form": code_form, "next": _safe_next(request, "")},
+    )
 
 
 @never_cache

@@ -5,9 +5,12 @@ import itertools
 import factory
 
 from accounts.models import SchoolRole, User
+from accounts.second_factor import second_factor_required
 from accounts.services import account_create, school_role_grant
 from schools.identifiers import upn_from_digits
 from schools.models import LocalAuthority, School
+
+from .second_factor import give_second_factor
 
 PASSWORD = "Correct-Horse-42"
 _serials = itertools.count(1)
@@ -59,6 +62,8 @@ def make_account(
     )
     for role in roles:
         school_role_grant(actor=None, user=user, school=school, role=role)
+    if second_factor_required(user):
+        give_second_factor(user)  # the test key: tests sign in with codes (tests/second_factor.py)
     return user
 
 

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "formtools",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "schools",
     "accounts",
     "provisioning",
@@ -50,9 +53,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # After the forced password change: then the second factor, before anything else.
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     # Axes must come last: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -185,6 +191,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+# Wrong second-factor codes count as failed sign-ins too; a typed code is never logged.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Second factor (django-otp): TOTP apps and recovery codes, for the Hwb team, local-authority
+# officers, headteachers and digital champions. Wrong codes wait 1, 2, 4, 8… seconds per device.
+OTP_TOTP_ISSUER = "Hwb"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # The User management area asks for the password again; the proof lasts this long.
 HWB_REAUTH_MINUTES = env.int("HWB_REAUTH_MINUTES", default=15)
