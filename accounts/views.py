@@ -18,6 +18,7 @@ from . import selectors, services
 from .forms import AccountSearchForm, PasswordChangeForm, ReauthForm, SignInForm
 from .reauth import reauth_mark, recent_reauth_required
 from .requests import client_ip
+from .second_factor import second_factor_required
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -65,7 +66,10 @@ class SignOutView(auth_views.LogoutView):
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's set_language, remembering the choice on the account of whoever is signed in."""
     response = set_language(request)
-    if request.user.is_authenticated:
+    # Before its second factor, a session changes only its own pages' language, not the account.
+    if request.user.is_authenticated and (
+        request.user.is_verified() or not second_factor_required(request.user)
+    ):
         services.account_language_set(
             user=request.user,
             language=request.POST.get("language", ""),

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hwb_portal.context_processors.portal",
+                "accounts.context_processors.second_factor",
             ],
         },
     },

@@ -93,8 +93,10 @@ def test_an_account_that_needs_it_is_sent_to_set_up_after_the_password_and_reach
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.url.startswith(SET_UP), path
-    assert client.get(SET_UP).status_code == 200
-    # Signing out is always possible.
+    set_up = client.get(SET_UP).content.decode()
+    # The header offers nothing but signing out (and the language), which always works.
+    assert 'href="/user-management/"' not in set_up
+    assert 'href="/user-management/my-profile/"' not in set_up
     assert client.post("/sign-out/").url == "/sign-in/"
 
 
@@ -384,3 +386,12 @@ def test_staff_without_a_second_factor_see_no_status_row(client, staff_member):
     assert (
         "Two-step verification" not in client.get("/user-management/my-profile/").content.decode()
     )
+
+
+def test_before_its_second_factor_a_session_changes_no_setting_of_the_account(client, champion):
+    _password(client, champion)
+    response = client.post("/i18n/setlang/", {"language": "cy", "next": CODE_PAGE})
+    assert response.status_code == 302
+    champion.refresh_from_db()
+    assert champion.preferred_language == ""
+    assert not AuditEntry.objects.filter(action="account.language_set").exists()

@@ -187,12 +187,62 @@ class SignInPage(BasePage):
         self.password.fill(password)
         submit_sign_in(self.page, username, self.submit)
 
+    def sign_in_without_code(self, username: str, password: str) -> None:
+        """The password only: a journey that walks through the second factor's pages itself."""
+        self.username.fill(username)
+        self.password.fill(password)
+        self.submit.click()
+
 
 class ReauthPage(SignInPage):
     """User management's second sign-in."""
 
     path = "/user-management/sign-in/"
     heading_text = "Sign in to User management"
+
+
+class SecondFactorSetUpPage(BasePage):
+    """Two-step verification's set-up: a QR code, the key as text, and a code to confirm."""
+
+    path = "/second-factor/set-up/"
+    heading_text = "Set up two-step verification"
+
+    @property
+    def qr_code(self) -> Locator:
+        return self.main.get_by_role("img", name="QR code to add Hwb to your authenticator app")
+
+    @property
+    def key_text(self) -> str:
+        return self.page.get_by_test_id("setup-key").inner_text().strip()
+
+    def confirm(self, code: str) -> None:
+        self.main.get_by_label("Code from the app", exact=True).fill(code)
+        self.main.get_by_role("button", name="Confirm", exact=True).click()
+
+
+class RecoveryCodesPage(BasePage):
+    heading_text = "Your recovery codes"
+
+    @property
+    def codes(self) -> list[str]:
+        return [
+            c.strip()
+            for c in self.page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+        ]
+
+    def kept(self) -> None:
+        self.main.get_by_role("button", name="I have kept my recovery codes", exact=True).click()
+
+
+class SecurityCodePage(BasePage):
+    """After the password: a code from the app (or a recovery code)."""
+
+    path = "/second-factor/"
+    heading_text = "Enter your security code"
+
+    def enter(self, code: str, label: str = "Security code", button: str = "Continue") -> None:
+        self.main.get_by_label(label, exact=True).fill(code)
+        self.main.get_by_role("button", name=button, exact=True).click()
 
 
 class HomePage(BasePage):
