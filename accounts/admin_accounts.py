@@ -21,6 +21,7 @@ from schools.identifiers import is_valid_upn, upn_hash
 
 from . import signin
 from .admin import ReadOnlyInline
+from .admin_second_factor import second_factor_reset_action
 from .admin_signin import LockedOutFilter, accounts_unlock
 from .forms import PasswordResetConfirmForm
 from .hwb_team import (
@@ -87,7 +88,7 @@ class UserAdmin(admin.ModelAdmin):
     autocomplete_fields = ("local_authority",)
     filter_horizontal = ("groups", "user_permissions")
     inlines = [SchoolRoleInline]
-    actions = ["deactivate_selected", "reactivate_selected", "unlock"]
+    actions = ["deactivate_selected", "reactivate_selected", "unlock", second_factor_reset_action]
     readonly_fields = (
         "username",
         "password_state",

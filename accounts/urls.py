@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import second_factor_views, views
 
 app_name = "accounts"
 
@@ -8,6 +8,22 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign_in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
     path("change-password/", views.password_change, name="password_change"),
+    path("second-factor/", second_factor_views.second_factor, name="second_factor"),
+    path(
+        "second-factor/set-up/",
+        second_factor_views.second_factor_set_up,
+        name="second_factor_set_up",
+    ),
+    path(
+        "second-factor/recovery-codes/",
+        second_factor_views.recovery_codes,
+        name="recovery_codes",
+    ),
+    path(
+        "user-management/my-profile/recovery-codes/",
+        second_factor_views.recovery_codes_new,
+        name="recovery_codes_new",
+    ),
     path("user-management/", views.user_management, name="user_management"),
     path("user-management/sign-in/", views.reauth, name="reauth"),
     path("user-management/my-profile/", views.profile, name="profile"),

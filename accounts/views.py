@@ -24,6 +24,7 @@ from .forms import (
 )
 from .reauth import reauth_mark, recent_reauth_required
 from .requests import client_ip
+from .second_factor import second_factor_required
 from .shown_once import one_time_password_keep, one_time_password_take
 
 
@@ -72,7 +73,10 @@ class SignOutView(auth_views.LogoutView):
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's set_language, remembering the choice on the account of whoever is signed in."""
     response = set_language(request)
-    if request.user.is_authenticated:
+    # Before its second factor, a session changes only its own pages' language, not the account.
+    if request.user.is_authenticated and (
+        request.user.is_verified() or not second_factor_required(request.user)
+    ):
         services.account_language_set(
             user=request.user,
             language=request.POST.get("language", ""),
@@ -94,16 +98,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauth(request: HttpRequest) -> HttpResponse:
     """“You will be prompted to login again as an extra security measure.”"""
+    from .second_factor_views import security_code_form, security_code_passed
+
     form = ReauthForm(request, data=request.POST or None, signed_in_user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Accounts with a second factor give a code from their app too.
+    code_form = security_code_form(request)
+    if request.method == "POST" and form.is_valid() and security_code_passed(request, code_form):
         reauth_mark(request)
         return redirect(_safe_next(request, "accounts:user_management"))
-    return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")})
+    if not request.user.is_authenticated:  # wrong codes locked the account: signed out
+        return locked_out(request)
+    return render(
+        request,
+        "accounts/reauth.html",
+        {"form": form, "code_form": code_form, "next": _safe_next(request, "")},
+    )
 
 
 @never_cache

@@ -1,12 +1,17 @@
 """Personas and shared fixtures: two schools in different authorities and their people."""
 
 import pytest
+from django.contrib.auth.signals import user_logged_in
+from django.http import HttpRequest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import SchoolRole, User
 from accounts.reauth import SESSION_KEY
+from accounts.second_factor import second_factor_required
 
 from .factories import PASSWORD, SchoolFactory, make_account, make_champion
+from .second_factor import give_second_factor, next_code
 from .workers import local_authorities, queue  # noqa: F401 - fixtures for the real-worker tests
 
 
@@ -65,16 +70,34 @@ def other_school_staff(other_school) -> User:
 
 
 def sign_in(client: Client, user: User, *, reauthenticated: bool = True) -> Client:
-    """Sign in through the real sign-in page; optionally pass User management's second sign-in."""
+    """Sign in through the real sign-in page; optionally pass User management's second sign-in.
+
+    Accounts that need two-step verification give a code from their (test) app at both.
+    """
+    needs_code = second_factor_required(user)
     response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, "sign-in failed"
+    if needs_code:
+        response = client.post("/second-factor/", {"code": next_code(user)})
+        assert response.status_code == 302, "the security code was refused"
     if reauthenticated:
-        response = client.post(
-            "/user-management/sign-in/", {"username": user.username, "password": PASSWORD}
-        )
+        answers = {"username": user.username, "password": PASSWORD}
+        if needs_code:
+            answers["code"] = next_code(user)
+        response = client.post("/user-management/sign-in/", answers)
         assert response.status_code == 302, "re-authentication failed"
         assert SESSION_KEY in client.session
     return client
+
+
+def _force_login_passes_second_factor(sender, request, user, **kwargs):
+    """`client.force_login` skips the sign-in pages, so it skips the second factor too: its
+    session counts as verified (it calls login() with a bare HttpRequest, never a real one)."""
+    if type(request) is HttpRequest and second_factor_required(user):
+        request.session[DEVICE_ID_SESSION_KEY] = give_second_factor(user).persistent_id
+
+
+user_logged_in.connect(_force_login_passes_second_factor, dispatch_uid="tests-force-login-otp")
 
 
 @pytest.fixture

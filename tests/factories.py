@@ -5,9 +5,12 @@ import itertools
 import factory
 
 from accounts.models import SchoolRole, User
+from accounts.second_factor import second_factor_required
 from accounts.services import account_create, school_role_grant
 from schools.identifiers import upn_from_digits
 from schools.models import LocalAuthority, School
+
+from .second_factor import give_second_factor
 
 PASSWORD = "Correct-Horse-42"
 _serials = itertools.count(1)
@@ -42,9 +45,14 @@ def make_account(
     password: str | None = PASSWORD,
     upn: str | None = None,
     roles: tuple[str, ...] = (),
+    second_factor: bool = True,
     **extra,
 ) -> User:
-    """An account made by account_create, as the portal makes them, with optional roles."""
+    """An account made by account_create, as the portal makes them, with optional roles.
+
+    Accounts that need two-step verification have set it up with the test key, unless
+    ``second_factor`` is False (they will be asked to set it up when they sign in).
+    """
     if kind == User.Kind.LEARNER and upn is None:
         upn = make_upn(school.dfes_number if school else "6612000")
     user = account_create(
@@ -59,6 +67,8 @@ def make_account(
     )
     for role in roles:
         school_role_grant(actor=None, user=user, school=school, role=role)
+    if second_factor and second_factor_required(user):
+        give_second_factor(user)  # the test key: tests sign in with codes (tests/second_factor.py)
     return user
 
 

@@ -1,8 +1,12 @@
 """The demo data a newcomer gets from scripts/run: provisioned through the real services."""
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccountMove, SchoolRole, User
+from hwb_portal.management.commands._demo_second_factor import DEMO_TOTP_KEY
 from provisioning.models import ClientToken, ProvisioningRun
 
 
@@ -86,3 +90,32 @@ def test_the_demo_teacher_of_a_new_school_may_ask_the_service_desk(db):
         note="",
     )
     assert request.previous_account.username == "morrisi"
+
+
+def test_demo_accounts_that_need_two_step_verification_share_the_published_key(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    keys = {d.user.username: d.bin_key for d in TOTPDevice.objects.select_related("user")}
+    for username in ["prysd", "ellisg", "lewism", "hwbadmin"]:
+        assert keys[username] == DEMO_TOTP_KEY, username
+    assert "joness" not in keys  # a teacher without a role is not asked
+    assert "HWBD EMO2 FAKE YFOR THED EMOO NLY2 3456" in out
+    assert "demo_code USERNAME" in out
+
+
+def test_demo_code_prints_a_code_the_sign_in_accepts_and_only_in_local_mode(
+    db, client, capsys, settings
+):
+    call_command("seed_demo")
+    capsys.readouterr()
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with the local settings"):
+        call_command("demo_code", "prysd")
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="no authenticator app with the demo key"):
+        call_command("demo_code", "joness")
+    call_command("demo_code", "prysd")
+    code = capsys.readouterr().out.split("Code for prysd: ")[1][:6]
+    client.post("/sign-in/", {"username": "prysd", "password": "Hwb-Demo-2026"})
+    assert client.post("/second-factor/", {"code": code}).url == "/"
+    assert client.get("/").status_code == 200

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "formtools",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "schools",
     "accounts",
     "provisioning",
@@ -50,9 +53,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # After the forced password change: then the second factor, before anything else.
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     # Axes must come last: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -72,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hwb_portal.context_processors.portal",
+                "accounts.context_processors.second_factor",
             ],
         },
     },
@@ -213,6 +220,14 @@ HWB_SIGNIN_RECORDS_DAYS = env.int("HWB_SIGNIN_RECORDS_DAYS", default=30)
 # 0 trusts no header: the client is REMOTE_ADDR. With N, the client is the N-th address from
 # the right of X-Forwarded-For. Lock-outs, the audit log and the API's rate limits all use it.
 HWB_TRUSTED_PROXY_COUNT = env.int("HWB_TRUSTED_PROXY_COUNT", default=0)
+# Wrong second-factor codes count as failed sign-ins too; a typed code is never logged.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Second factor (django-otp): TOTP apps and recovery codes, for the Hwb team, local-authority
+# officers, headteachers and digital champions. Wrong codes wait 1, 2, 4, 8… seconds per device.
+OTP_TOTP_ISSUER = "Hwb"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # The User management area asks for the password again; the proof lasts this long.
 HWB_REAUTH_MINUTES = env.int("HWB_REAUTH_MINUTES", default=15)

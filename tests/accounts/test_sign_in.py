@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
+from tests.second_factor import next_code
 
 
 def test_sign_in_with_the_right_password_lands_on_the_home_page(client, staff_member):
@@ -133,7 +134,13 @@ def test_user_management_asks_for_the_password_again(client, champion, path):
     page = client.get(response.url).content.decode()
     assert "Sign in to User management" in page
     after = client.post(
-        response.url, {"username": champion.username, "password": PASSWORD, "next": path}
+        response.url,
+        {
+            "username": champion.username,
+            "password": PASSWORD,
+            "code": next_code(champion),
+            "next": path,
+        },
     )
     assert after.url == path
     assert client.get(path).status_code == 200
@@ -157,7 +164,12 @@ def test_the_second_sign_in_refuses_a_next_link_to_another_site(client, champion
     sign_in(client, champion, reauthenticated=False)
     response = client.post(
         "/user-management/sign-in/?next=https://evil.example/",
-        {"username": champion.username, "password": PASSWORD, "next": "https://evil.example/"},
+        {
+            "username": champion.username,
+            "password": PASSWORD,
+            "code": next_code(champion),
+            "next": "https://evil.example/",
+        },
     )
     assert response.url == "/user-management/"
 

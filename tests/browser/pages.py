@@ -7,9 +7,14 @@ then runs axe on the page, so a journey that verifies every page it reaches chec
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
+
+from accounts.models import User
+from accounts.second_factor import totp_key_from_text
+from tests.second_factor import current_code, next_code
 
 BLOCKING_IMPACTS = ("serious", "critical")
 _axe = Axe()
@@ -44,6 +49,37 @@ def check_accessibility(page: Page) -> None:
         f"axe: {len(blocking)} serious or critical violation(s) on {page.url} "
         f"({page.title()!r}):\n" + "\n".join(map(_describe, blocking))
     )
+
+
+# --- Two-step verification, passed as the person's authenticator app would ------------------
+
+
+def submit_sign_in(page: Page, username: str, button: Locator) -> None:
+    """Press a sign-in button, giving a security code where the portal asks for one.
+
+    Any language: the code field and the buttons are found by their place, not their words. A
+    code field on the same form (the second sign-in) gets the app's code first; after the
+    password, the portal's security-code page gets one, and its set-up page (an account with
+    no app yet) is read the way a person without a camera would: the key as text.
+    """
+    code_field = page.locator("main #id_code")
+    if code_field.count():
+        code_field.fill(next_code(User.objects.get(username=username)))
+    with page.expect_navigation():
+        button.click()
+    path = urlsplit(page.url).path
+    if path == "/second-factor/":
+        page.locator("main #id_code").fill(next_code(User.objects.get(username=username)))
+        with page.expect_navigation():
+            page.locator("main form:has(#id_code) button[type=submit]").click()
+    elif path == "/second-factor/set-up/":
+        key = totp_key_from_text(page.get_by_test_id("setup-key").inner_text())
+        page.locator("main #id_code").fill(current_code(key))
+        with page.expect_navigation():
+            page.locator("main form:has(#id_code) button[type=submit]").click()
+        expect(page.get_by_test_id("recovery-codes")).to_be_visible()
+        with page.expect_navigation():
+            page.locator("main a.govuk-button").click()
 
 
 # --- The header, on every page ----------------------------------------------------------------
@@ -149,6 +185,12 @@ class SignInPage(BasePage):
     def sign_in(self, username: str, password: str) -> None:
         self.username.fill(username)
         self.password.fill(password)
+        submit_sign_in(self.page, username, self.submit)
+
+    def sign_in_without_code(self, username: str, password: str) -> None:
+        """The password only: a journey that walks through the second factor's pages itself."""
+        self.username.fill(username)
+        self.password.fill(password)
         self.submit.click()
 
 
@@ -164,6 +206,50 @@ class ReauthPage(SignInPage):
 
     path = "/user-management/sign-in/"
     heading_text = "Sign in to User management"
+
+
+class SecondFactorSetUpPage(BasePage):
+    """Two-step verification's set-up: a QR code, the key as text, and a code to confirm."""
+
+    path = "/second-factor/set-up/"
+    heading_text = "Set up two-step verification"
+
+    @property
+    def qr_code(self) -> Locator:
+        return self.main.get_by_role("img", name="QR code to add Hwb to your authenticator app")
+
+    @property
+    def key_text(self) -> str:
+        return self.page.get_by_test_id("setup-key").inner_text().strip()
+
+    def confirm(self, code: str) -> None:
+        self.main.get_by_label("Code from the app", exact=True).fill(code)
+        self.main.get_by_role("button", name="Confirm", exact=True).click()
+
+
+class RecoveryCodesPage(BasePage):
+    heading_text = "Your recovery codes"
+
+    @property
+    def codes(self) -> list[str]:
+        return [
+            c.strip()
+            for c in self.page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+        ]
+
+    def kept(self) -> None:
+        self.main.get_by_role("button", name="I have kept my recovery codes", exact=True).click()
+
+
+class SecurityCodePage(BasePage):
+    """After the password: a code from the app (or a recovery code)."""
+
+    path = "/second-factor/"
+    heading_text = "Enter your security code"
+
+    def enter(self, code: str, label: str = "Security code", button: str = "Continue") -> None:
+        self.main.get_by_label(label, exact=True).fill(code)
+        self.main.get_by_role("button", name=button, exact=True).click()
 
 
 class HomePage(BasePage):

@@ -24,7 +24,7 @@ from tests.factories import PASSWORD, SchoolFactory
 from tests.transfers.builders import headteacher_of, moved_staff
 from transfers.models import ServiceDeskRequest
 
-from .pages import BasePage, SummaryListPage, check_accessibility
+from .pages import BasePage, SummaryListPage, check_accessibility, submit_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ class SignIn(OurPage):
     def sign_in(self, username: str, password: str = PASSWORD) -> None:
         self.main.get_by_label("Hwb username", exact=True).fill(username)
         self.main.get_by_label("Password", exact=True).fill(password)
-        self.button("Sign in").click()
+        submit_sign_in(self.page, username, self.button("Sign in"))
 
 
 class Reauth(SignIn):
@@ -215,7 +215,7 @@ def desk_signs_in(new_context, url: str) -> Page:
     page.goto(url + "/admin/login/")
     page.get_by_label("Username").fill("hwbdesk")
     page.get_by_label("Password").fill(DESK_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    submit_sign_in(page, "hwbdesk", page.get_by_role("button", name="Log in"))
     expect(page.locator("#site-name")).to_be_visible()
     return page
 

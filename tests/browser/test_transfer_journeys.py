@@ -21,7 +21,7 @@ from tests.factories import PASSWORD, SchoolFactory
 from tests.transfers.builders import headteacher_of, moved_staff
 from transfers.models import TransferRequest
 
-from .pages import BasePage, SummaryListPage, check_accessibility
+from .pages import BasePage, SummaryListPage, check_accessibility, submit_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,7 +93,7 @@ class SignIn(JourneyPage):
     def sign_in(self, username: str, password: str = PASSWORD) -> None:
         self.main.get_by_label(self.words("Hwb username"), exact=True).fill(username)
         self.main.get_by_label(self.words("Password"), exact=True).fill(password)
-        self.button("Sign in").click()
+        submit_sign_in(self.page, username, self.button("Sign in"))
 
     @property
     def error_summary(self):

@@ -20,6 +20,7 @@ from provisioning.services import snapshot_import
 from schools.identifiers import upn_from_digits
 from schools.models import LocalAuthority, School
 
+from ._demo_second_factor import DEMO_TOTP_KEY_TEXT, demo_second_factors_give
 from ._school_changes_demo import mover_records, new_school_seed, school_changes_seed
 
 DEMO_PASSWORD = "Hwb-Demo-2026"
@@ -158,8 +159,15 @@ class Command(BaseCommand):
         if changes["token"]:
             tokens[changes["notice"].school.dfes_number] = changes["token"]
         mover = new_school_seed(now=now, previous_school=schools["6812003"], password=DEMO_PASSWORD)
+        demo_second_factors_give()
         self._report({dfes: schools[dfes] for dfes, *_names in SCHOOLS}, tokens)
         self._report_school_changes(changes, mover)
+        self.stdout.write(
+            "Two-step verification: headteachers, digital champions, the officer and hwbadmin "
+            f"give a code after the password. Add the demo key {DEMO_TOTP_KEY_TEXT} to any "
+            "authenticator app (time-based), or print the current code with "
+            "`python manage.py demo_code USERNAME`."
+        )
 
     def _provision(self, schools, now, hwb_team) -> dict[str, str]:
         llanberis, brynrefail = schools["6612001"], schools["6614002"]
