@@ -1,6 +1,7 @@
 """The Hwb team's view of Account Transfer requests: read-only, each with its timeline."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import EventInline, ReadOnlyAdmin
 
@@ -19,17 +20,20 @@ class TransferRequestAdmin(ReadOnlyAdmin):
         "id",
         "created_at",
         "previous_username",
+        "previous_holder_name",
         "previous_school",
         "requester_username",
         "new_school",
+        "match_confidence",
         "approver",
         "status",
         "decided_by_name",
         "finished_at",
     )
-    list_filter = ("status", "approver", "created_at")
+    list_filter = ("status", "match_confidence", "approver", "created_at")
     search_fields = (
         "previous_username",
+        "previous_holder_name",
         "requester_username",
         "previous_school__dfes_number",
         "new_school__dfes_number",
@@ -37,8 +41,13 @@ class TransferRequestAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("previous_school", "new_school")
     date_hierarchy = "created_at"
-    exclude = ("link_nonce",)
+    exclude = ("link_nonce", "match_reasons")
+    readonly_fields = ("match_reasons_text",)
     inlines = [TransferEventInline]
+
+    @admin.display(description=_("why"))
+    def match_reasons_text(self, transfer: TransferRequest) -> str:
+        return ", ".join(transfer.match_reason_labels) or "–"
 
 
 @admin.register(TransferEvent)

@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
 
-from . import service_desk, service_desk_authorisation, service_desk_selectors
+from . import matching, service_desk, service_desk_authorisation, service_desk_selectors
 from .models import ServiceDeskEvent, ServiceDeskRequest
 from .service_desk_forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
-from .transfer_rules import TransferError
+from .transfer_rules import TransferError, transfer_identity
 
 Status = ServiceDeskRequest.Status
 
@@ -68,6 +68,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
                     "raised_by_username",
                     "previous_username",
                     "previous_school",
+                    "same_person",
                     "note",
                 )
             },
@@ -97,6 +98,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         "raised_by_username",
         "previous_username",
         "previous_school",
+        "same_person",
         "note",
         "authoriser_email",
         "authorisation_requested_at",
@@ -131,6 +133,25 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             reverse("admin:transfers_servicedeskrequest_document", args=[desk_request.pk]),
             gettext("Download the document"),
         )
+
+    @admin.display(description=_("same person?"))
+    def same_person(self, desk_request: ServiceDeskRequest) -> str:
+        """The staff matcher's judgement of the two accounts now, as Account Transfer judges
+        them (the requester's new-school MIS record against the previous account's)."""
+        requester, previous = desk_request.requester, desk_request.previous_account
+        if requester is None or previous is None or requester.school_id is None:
+            return "–"
+        judgement = transfer_identity(
+            requester=requester,
+            previous_school=desk_request.previous_school,
+            previous_account=previous,
+        )
+        confidence = {
+            matching.SURE: gettext("Sure: both MIS records agree"),
+            matching.DOUBTFUL: gettext("Doubtful: check both people"),
+        }.get(judgement.confidence, gettext("No match: the records describe someone else"))
+        reasons = ", ".join(str(matching.REASON_LABELS.get(c, c)) for c in judgement.reasons)
+        return f"{confidence} ({reasons})" if reasons else confidence
 
     def get_urls(self):
         opts = self.opts

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from schools.selectors import school_by_dfes_number
 
+from .models import TransferRequest
 from .services import (
     MESSAGE_MAX,
 )
+from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_lookup_allowed,
@@ -168,6 +170,7 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args, to_local_authority: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.to_local_authority = to_local_authority
         if to_local_authority:
             self.fields["message"].label = _("Message to the local authority")
             self.fields["message"].error_messages["required"] = _(
@@ -180,6 +183,43 @@ class MessageForm(forms.Form):
                 "Tick the box to confirm who decides your request"
             )
 
+    def clean_message(self) -> str:
+        # Stored as notices are: no invisible characters (a message of only those is empty).
+        message = text_clean(self.cleaned_data["message"])
+        if not message:
+            raise forms.ValidationError(
+                self.fields["message"].error_messages["required"], code="required"
+            )
+        return message
+
 
 class CheckAnswersForm(forms.Form):
     """Step 3 of 3: nothing to fill in; sending it is the Submit."""
+
+
+class DecisionForm(forms.Form):
+    """The decider's answer: the button pressed (Approve or Reject) and, when the two schools'
+    MIS records do not show for sure that the person asking holds the account, the tick that
+    they have checked it is the same person (the service refuses an approval without it)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        error_messages={
+            "required": _("Choose Approve or Reject."),
+            "invalid_choice": _("Choose Approve or Reject."),
+        },
+    )
+    same_person = forms.BooleanField(required=False)
+
+    def __init__(self, *args, transfer: TransferRequest, **kwargs):
+        kwargs.setdefault("auto_id", "%s")  # ids the error summary links to: #decision, ...
+        super().__init__(*args, **kwargs)
+        requester = transfer.requester
+        self.fields["same_person"].label = _(
+            "I have checked that %(requester)s, who asks, is %(holder)s, the holder of the "
+            "account %(username)s"
+        ) % {
+            "requester": requester.get_full_name() if requester else transfer.requester_username,
+            "holder": transfer.holder_name,
+            "username": transfer.previous_username,
+        }

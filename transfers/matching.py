@@ -1,7 +1,9 @@
-"""Proposing which new-school MIS staff record belongs to which closing-school staff account.
+"""Proposing which new-school MIS staff record belongs to which closing-school staff account,
+and judging whether one account and one record are the same person (Account Transfer).
 
-Pure functions over plain values (no database): the merger services feed them, the tests and
-bench/matching.py measure them. Never a name-only "sure": a person always confirms.
+Pure functions over plain values (no database): the merger services and the transfer rules feed
+them, the tests and bench/matching.py measure them. Never a name-only "sure": a person always
+confirms.
 
 How a record is chosen for an account:
 
@@ -123,6 +125,29 @@ class Person:
     work_email: str = ""
 
 
+def account_person(account, record=None) -> Person:
+    """An account as the matcher sees it: its school's MIS staff record (names, date of birth,
+    work email) when it has one, else the account's own names. Reads attributes only."""
+    return Person(
+        key=account.pk,
+        forename=record.forename if record else account.first_name,
+        surname=record.surname if record else account.last_name,
+        date_of_birth=record.date_of_birth if record else None,
+        work_email=(record.work_email if record else "") or "",
+    )
+
+
+def record_person(record) -> Person:
+    """An MIS staff record as the matcher sees it. Reads attributes only."""
+    return Person(
+        key=record.pk,
+        forename=record.forename,
+        surname=record.surname,
+        date_of_birth=record.date_of_birth,
+        work_email=record.work_email or "",
+    )
+
+
 @dataclass
 class Proposal:
     account_key: int
@@ -164,7 +189,19 @@ def _email(value: str) -> str:
     return value.strip().lower()[:MAX_NAME_LENGTH]
 
 
-def _candidate_judge(account: Person, record: Person) -> _Candidate:
+@dataclass(frozen=True)
+class Judgement:
+    """How sure one account's holder and one MIS record are the same person, and why."""
+
+    confidence: str  # SURE, DOUBTFUL or NONE (one pair alone is never a near tie or a clash)
+    score: int  # 0-100
+    reasons: tuple[str, ...]
+
+
+def person_judge(account: Person, record: Person) -> Judgement:
+    """One account against one record, by the rules above (names with their variants, date of
+    birth, work email). The merger proposals judge every candidate with it; Account Transfer
+    judges the requester's new-school record against the previous account with it."""
     forename, forename_why = forename_score(
         forename_normalise(account.forename), forename_normalise(record.forename)
     )
@@ -224,7 +261,12 @@ def _candidate_judge(account: Person, record: Person) -> _Candidate:
         confidence = NONE
     if score < FLOOR:
         confidence = NONE
-    return _Candidate(record, score, confidence, reasons)
+    return Judgement(confidence, score, tuple(reasons))
+
+
+def _candidate_judge(account: Person, record: Person) -> _Candidate:
+    judgement = person_judge(account, record)
+    return _Candidate(record, judgement.score, judgement.confidence, list(judgement.reasons))
 
 
 # --- Finding candidates without comparing everyone with everyone --------------------------------

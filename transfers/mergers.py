@@ -150,26 +150,6 @@ def staff_matches_may_propose(notice: SchoolNotice) -> bool:
     return match_list is None or match_list.status == ListStatus.PROPOSED
 
 
-def _person_of_account(account: User, record: MisStaff | None) -> matching.Person:
-    return matching.Person(
-        key=account.pk,
-        forename=record.forename if record else account.first_name,
-        surname=record.surname if record else account.last_name,
-        date_of_birth=record.date_of_birth if record else None,
-        work_email=(record.work_email if record else "") or "",
-    )
-
-
-def _person_of_record(record: MisStaff) -> matching.Person:
-    return matching.Person(
-        key=record.pk,
-        forename=record.forename,
-        surname=record.surname,
-        date_of_birth=record.date_of_birth,
-        work_email=record.work_email or "",
-    )
-
-
 def _current_staff_records(targets: list[School], *, today: date):
     """The target schools' current staff records (no governors or ITE students), with an
     account: what the MIS of the new school says about who works there."""
@@ -237,8 +217,8 @@ def staff_matches_propose(
         if record.account_id not in account_ids
     ]
     proposals = matching.matches_propose(
-        [_person_of_account(account, old_records.get(account.pk)) for account in accounts],
-        [_person_of_record(record) for record in records],
+        [matching.account_person(account, old_records.get(account.pk)) for account in accounts],
+        [matching.record_person(record) for record in records],
     )
 
     now = timezone.now()

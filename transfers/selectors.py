@@ -1,12 +1,19 @@
-"""Reads of Account Transfer: a member of staff's requests, and the requests a decider decides."""
+"""Reads of Account Transfer: a member of staff's requests, the requests a decider decides, and
+the two people of a request side by side."""
+
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from provisioning.selectors import staff_record_of
+from schools.models import School
 
+from . import matching
 from .models import TransferRequest
 from .services import transfer_may_decide
+from .transfer_rules import transfer_identity
 
 Status = TransferRequest.Status
 
@@ -82,3 +89,68 @@ def request_for_decider(*, user: User, pk: int) -> TransferRequest:
 def request_for_decision_page(pk: int) -> TransferRequest:
     """The request a decision link led to, with what its page shows."""
     return _with_details(TransferRequest.objects.filter(pk=pk)).get()
+
+
+# --- The two people, side by side --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonShown:
+    """One side of a request as whoever decides sees it: never a whole date of birth."""
+
+    name: str
+    username: str
+    school: School
+    staff_code: str
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class IdentityShown:
+    """The person asking and the previous account's holder, from their schools' MIS records,
+    with the staff matcher's judgement of them now and its reasons in the reader's words."""
+
+    requester: PersonShown
+    holder: PersonShown
+    confidence: str
+    reason_codes: tuple[str, ...]
+
+    @property
+    def doubtful(self) -> bool:
+        return self.confidence == matching.DOUBTFUL
+
+    @property
+    def no_match(self) -> bool:
+        return self.confidence == matching.NONE
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(matching.REASON_LABELS.get(code, code)) for code in self.reason_codes]
+
+
+def _person_shown(account: User, school: School) -> PersonShown:
+    record = staff_record_of(school=school, account=account)
+    return PersonShown(
+        name=f"{record.forename} {record.surname}" if record else account.get_full_name(),
+        username=account.username,
+        school=school,
+        staff_code=record.staff_code if record else "",
+        birth_year=record.date_of_birth.year if record and record.date_of_birth else None,
+    )
+
+
+def transfer_identity_shown(request: TransferRequest) -> IdentityShown | None:
+    """Both people of a request waiting for a decision, judged as the decision will judge
+    them; None when one of the two accounts no longer exists."""
+    requester, previous = request.requester, request.previous_account
+    if requester is None or previous is None or requester.school_id is None:
+        return None
+    judgement = transfer_identity(
+        requester=requester, previous_school=request.previous_school, previous_account=previous
+    )
+    return IdentityShown(
+        requester=_person_shown(requester, requester.school),
+        holder=_person_shown(previous, request.previous_school),
+        confidence=judgement.confidence,
+        reason_codes=judgement.reasons,
+    )

@@ -100,13 +100,22 @@ def service_desk_requester_check(requester: User) -> None:
 
 
 def service_desk_previous_account(
-    *, requester: User, previous_school: School | None, previous_username: str
+    *,
+    requester: User,
+    previous_school: School | None,
+    previous_username: str,
+    by_hwb_team: bool = False,
 ) -> User:
     """The existing account named, with every rule checked, or ServiceDeskError. An unknown
-    account gets Account Transfer's one message (nobody learns which usernames exist where)."""
+    account, or one whose holder the staff matcher says is someone else, gets Account
+    Transfer's one message (nobody learns which usernames exist where, nor what kind they are);
+    the Hwb team acting for someone sees every account, and the match on the request's page."""
     service_desk_requester_check(requester)
     previous = transfer_previous_account(
-        requester=requester, previous_school=previous_school, previous_username=previous_username
+        requester=requester,
+        previous_school=previous_school,
+        previous_username=previous_username,
+        holder_check=not by_hwb_team,
     )
     _open_elsewhere_check(requester=requester, previous=previous)
     return previous
@@ -181,7 +190,10 @@ def service_desk_request_raise(
     )
     previous_school = school_by_dfes_number(previous_dfes)
     previous = service_desk_previous_account(
-        requester=requester, previous_school=previous_school, previous_username=previous_username
+        requester=requester,
+        previous_school=previous_school,
+        previous_username=previous_username,
+        by_hwb_team=raised_by.pk != requester.pk,
     )
     try:
         with transaction.atomic():
@@ -257,10 +269,13 @@ def service_desk_request_process(
             % {"username": requester.username, "school": request.new_school.name}
         )
     transfer_kind_check(requester.kind)
+    # The previous organisation's written authorisation, checked by the desk, stands for the
+    # holder here: the Hwb team sees the staff matcher's judgement on the request's page.
     transfer_previous_account(
         requester=requester,
         previous_school=request.previous_school,
         previous_username=previous.username,
+        holder_check=False,
     )
     accounts = [requester.pk, previous.pk]
     if TransferRequest.objects.filter(

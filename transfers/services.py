@@ -31,13 +31,17 @@ from provisioning.services import staff_record_relink
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 
+from . import matching
 from .models import TransferEvent, TransferRequest
+from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_approvers,
+    transfer_identity,
     transfer_kind_check,
     transfer_previous_account,
     transfer_rules_check,
+    transfer_same_person_check,
 )
 
 Status = TransferRequest.Status
@@ -128,10 +132,12 @@ def transfer_request_submit(
     headteacher_confirmed: bool,
     ip_address: str | None = None,
 ) -> TransferRequest:
-    """Check every rule and send the request to whoever decides it."""
+    """Check every rule and send the request to whoever decides it. The requester must be the
+    previous account's holder as far as both schools' MIS records tell (no match is refused;
+    a doubtful match goes to whoever decides, who checks both people)."""
     if not headteacher_confirmed:
         raise TransferError(_("Confirm the headteacher's details of your previous school."))
-    message = message.strip()
+    message = text_clean(message, limit=MESSAGE_MAX + 1)
     if not message or len(message) > MESSAGE_MAX:
         raise TransferError(
             _("Write a message to the headteacher of up to %(max)d characters.")
@@ -147,6 +153,10 @@ def transfer_request_submit(
         previous_school=previous_school,
         previous_account=previous_account,
         new_request=True,
+    )
+    # Not "no match": transfer_previous_account has refused that with its one message.
+    judgement = transfer_identity(
+        requester=requester, previous_school=previous_school, previous_account=previous_account
     )
     approver, deciders = transfer_approvers(
         previous_school=previous_school, previous_account=previous_account
@@ -168,6 +178,9 @@ def transfer_request_submit(
                 previous_school=previous_school,
                 previous_account=previous_account,
                 previous_username=previous_account.username,
+                previous_holder_name=previous_account.get_full_name(),
+                match_confidence=judgement.confidence,
+                match_reasons=list(judgement.reasons),
                 message=message,
                 approver=approver,
             )
@@ -189,7 +202,12 @@ def transfer_request_submit(
         target=request,
         school=requester.school,
         ip_address=ip_address,
-        details={"previous_school": previous_school.dfes_number, "approver": approver},
+        details={
+            "previous_school": previous_school.dfes_number,
+            "approver": approver,
+            "match": judgement.confidence,
+            "match_reasons": list(judgement.reasons),
+        },
     )
     _ask_deciders(request, deciders, template="transfer_request")
     return request
@@ -277,12 +295,21 @@ def transfer_may_decide(*, user: User, request: TransferRequest) -> bool:
 
 @transaction.atomic
 def transfer_decide(
-    *, request_id: int, decider: User, approve: bool, ip_address: str | None = None
+    *,
+    request_id: int,
+    decider: User,
+    approve: bool,
+    same_person_confirmed: bool = False,
+    ip_address: str | None = None,
 ) -> TransferRequest:
-    """Approve or reject: exactly one decision, however many clicks (the row is locked)."""
+    """Approve or reject: exactly one decision, however many clicks (the row is locked).
+
+    Approving judges both people again: a doubtful match needs ``same_person_confirmed`` (the
+    decider ticked that the person asking holds the account); no match cannot be approved.
+    Rejecting needs nothing."""
     request = (
         TransferRequest.objects.select_for_update(of=("self",))
-        .select_related("previous_school", "previous_account")
+        .select_related("previous_school", "previous_account", "requester__school")
         .get(pk=request_id)
     )
     if request.status != Status.SUBMITTED:
@@ -292,6 +319,27 @@ def transfer_decide(
         )
     if not transfer_may_decide(user=decider, request=request):
         raise TransferError(_("You cannot decide this request."))
+    details = {}
+    if approve:
+        if request.requester is None or request.previous_account is None:
+            raise TransferError(_("One of the two accounts no longer exists."))
+        judgement = transfer_identity(
+            requester=request.requester,
+            previous_school=request.previous_school,
+            previous_account=request.previous_account,
+        )
+        transfer_same_person_check(
+            judgement=judgement,
+            confirmed=same_person_confirmed,
+            previous_username=request.previous_username,
+        )
+        request.match_confidence = judgement.confidence
+        request.match_reasons = list(judgement.reasons)
+        request.same_person_confirmed = judgement.confidence == matching.DOUBTFUL
+        details = {
+            "match": judgement.confidence,
+            "same_person_confirmed": request.same_person_confirmed,
+        }
     request.status = Status.APPROVED if approve else Status.REJECTED
     request.decided_by = decider
     request.decided_by_name = decider.get_full_name()
@@ -307,6 +355,7 @@ def transfer_decide(
         target=request,
         school=request.previous_school,
         ip_address=ip_address,
+        details=details,
     )
     _tell_requester(request, "transfer_approved" if approve else "transfer_rejected")
     return request
@@ -329,6 +378,21 @@ def transfer_proceed(
     if previous.school_id != request.previous_school_id:
         raise TransferError(
             _("The account %(username)s has moved meanwhile.") % {"username": previous.username}
+        )
+    judgement = transfer_identity(
+        requester=requester, previous_school=request.previous_school, previous_account=previous
+    )
+    # The MIS may have changed since the decision: what was checked then must still hold.
+    if judgement.confidence == matching.NONE or (
+        judgement.confidence == matching.DOUBTFUL and not request.same_person_confirmed
+    ):
+        raise TransferError(
+            _(
+                "Your two schools' MIS records no longer show clearly that the account "
+                "%(username)s is yours. Cancel this request and ask again, so that the "
+                "headteacher can check; the Hwb service desk (hwb@gov.wales) can help."
+            )
+            % {"username": previous.username}
         )
     transfer_previous_account(
         requester=requester,
@@ -361,6 +425,7 @@ def transfer_proceed(
         target=request,
         school=new_school,
         ip_address=ip_address,
+        details={"match": judgement.confidence},
     )
     return request
 

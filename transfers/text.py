@@ -9,10 +9,13 @@ JOINERS = {"\u200c", "\u200d"}
 def text_clean(value: str | None, *, limit: int | None = None) -> str:
     """NFC (a typed "ŵ" equals a pasted one), no control characters but line breaks (PostgreSQL
     refuses NUL), no invisible format characters (zero-width spaces, bidi overrides) but the
-    joiners, no spaces at either end; cut at ``limit`` when given."""
+    joiners, no spaces at either end; cut at ``limit`` when given. Text that is nothing but
+    joiners and spaces is empty (a joiner only joins what is there)."""
     value = unicodedata.normalize("NFC", value or "")
     value = "".join(char for char in value if _kept(char))
     value = value.strip()
+    if all(char in JOINERS or char.isspace() for char in value):
+        return ""
     return value[:limit] if limit is not None else value
 
 

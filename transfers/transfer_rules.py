@@ -1,6 +1,7 @@
-"""The rules of Account Transfer, each with its message: which accounts may move, what the MIS
-records and runs of both schools must say, who decides. Checked at submit and again at proceed,
-and reused by the service desk and the merger move."""
+"""The rules of Account Transfer, each with its message: which accounts may move, whether the
+requester is the previous account's holder, what the MIS records and runs of both schools must
+say, who decides. Checked at submit and again at proceed, and reused by the service desk and the
+merger move."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,11 +13,16 @@ from accounts.models import SchoolRole, User
 from provisioning.selectors import last_successful_run, staff_record_of
 from schools.models import School
 
+from . import matching
 from .models import ServiceDeskRequest, TransferRequest
 
 
 class TransferError(Exception):
     """A transfer rule said no; the message says what is wrong and who can put it right."""
+
+
+class SamePersonNotConfirmed(TransferError):
+    """A doubtful match approved without the decider ticking that both are the same person."""
 
 
 # --- The rules ------------------------------------------------------------------------------------
@@ -50,11 +56,38 @@ def transfer_lookup_allowed(*, requester: User) -> bool:
     return count <= settings.HWB_TRANSFER_LOOKUPS_PER_HOUR
 
 
+def transfer_identity(
+    *, requester: User, previous_school: School, previous_account: User
+) -> matching.Judgement:
+    """Whether the requester is the previous account's holder, judged by the merger matcher
+    (one code path): the previous account's last MIS staff record at the previous school against
+    the requester's MIS staff record at the new school (names with their Welsh and short forms,
+    date of birth, work email). A side without a record is judged by its account's names."""
+    old_record = staff_record_of(school=previous_school, account=previous_account)
+    new_record = (
+        staff_record_of(school=requester.school, account=requester) if requester.school_id else None
+    )
+    return matching.person_judge(
+        matching.account_person(previous_account, old_record),
+        matching.record_person(new_record) if new_record else matching.account_person(requester),
+    )
+
+
 def transfer_previous_account(
-    *, requester: User, previous_school: School | None, previous_username: str
+    *,
+    requester: User,
+    previous_school: School | None,
+    previous_username: str,
+    holder_check: bool = True,
 ) -> User:
-    """The previous account the requester names, or TransferError (one message for "no such
-    account here", so the form tells nobody which usernames exist at which school)."""
+    """The previous account the requester names, or TransferError.
+
+    One message for "no such account here" and for an account whose holder the matcher says is
+    someone else, so the form tells nobody which usernames exist at which school, nor what kind
+    of account one is: that (a governor's, an ITE student's, closed) is explained only to whoever
+    could be its holder. The requester's own situation is always explained. ``holder_check``
+    is off only for the Hwb team acting on someone's behalf (they see every account anyway).
+    """
     if requester.school_id is None:
         raise TransferError(_("Your account does not belong to a school."))
     transfer_kind_check(requester.kind)
@@ -77,11 +110,19 @@ def transfer_previous_account(
     not_found = TransferError(
         _(
             "There is no staff account with this username at %(school)s that can be "
-            "transferred. Check the username with a digital champion at that school."
+            "transferred. Check the username with a digital champion at that school; if it "
+            "is right and the account is yours, the Hwb service desk (hwb@gov.wales) can help."
         )
         % {"school": previous_school.name}
     )
     if account is None or account.pk == requester.pk or account.kind == User.Kind.LEARNER:
+        raise not_found
+    if holder_check and (
+        transfer_identity(
+            requester=requester, previous_school=previous_school, previous_account=account
+        ).confidence
+        == matching.NONE
+    ):
         raise not_found
     transfer_kind_check(account.kind)
     if not account.is_active and (
@@ -97,6 +138,30 @@ def transfer_previous_account(
             % {"username": account.username}
         )
     return account
+
+
+def transfer_same_person_check(
+    *, judgement: matching.Judgement, confirmed: bool, previous_username: str
+) -> None:
+    """Whether an approval may stand: a doubtful match needs the decider's tick that both are
+    the same person; no match (the MIS changed since the request) is never approved."""
+    if judgement.confidence == matching.NONE:
+        raise TransferError(
+            _(
+                "The two schools' MIS records no longer show that the person asking is the "
+                "holder of the account %(username)s, so it cannot move. Ask the Hwb service "
+                "desk (hwb@gov.wales) to help."
+            )
+            % {"username": previous_username}
+        )
+    if judgement.confidence == matching.DOUBTFUL and not confirmed:
+        raise SamePersonNotConfirmed(
+            _(
+                "Tick the box to confirm that the person asking is the holder of the account "
+                "%(username)s, or reject the request."
+            )
+            % {"username": previous_username}
+        )
 
 
 def transfer_rules_check(

@@ -23,7 +23,7 @@ from accounts.requests import client_ip
 from accounts.selectors import user_roles_at_school
 
 from . import selectors, services, transfer_rules
-from .forms import CheckAnswersForm, MessageForm, PreviousSchoolForm
+from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .service_desk_selectors import may_ask_service_desk, school_is_new
 from .wizards import PreviousAccountWizard
@@ -353,30 +353,36 @@ def _link_problem(request: HttpRequest, message: str, *, decided: bool = False) 
     )
 
 
-def _decision_page(
-    request: HttpRequest, transfer: TransferRequest, *, action: str, error: str = ""
-) -> HttpResponse:
-    """Show the request and, while it waits, Approve and Reject; a POST decides."""
-    if request.method == "POST":
-        decision = request.POST.get("decision")
-        if decision not in ("approve", "reject"):
-            error = _("Choose Approve or Reject.")
+def _decision_page(request: HttpRequest, transfer: TransferRequest, *, action: str) -> HttpResponse:
+    """Show the request, both people side by side and, while it waits, Approve and Reject (with
+    the same-person tick when the match is doubtful); a POST decides."""
+    form = DecisionForm(request.POST if request.method == "POST" else None, transfer=transfer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = services.transfer_decide(
+                request_id=transfer.pk,
+                decider=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                same_person_confirmed=form.cleaned_data["same_person"],
+                ip_address=client_ip(request),
+            )
+        except transfer_rules.SamePersonNotConfirmed as refusal:
+            form.add_error("same_person", str(refusal))
+        except transfer_rules.TransferError as refusal:
+            return _link_problem(request, str(refusal), decided=True)
         else:
-            try:
-                transfer = services.transfer_decide(
-                    request_id=transfer.pk,
-                    decider=request.user,
-                    approve=decision == "approve",
-                    ip_address=client_ip(request),
-                )
-            except transfer_rules.TransferError as refusal:
-                return _link_problem(request, str(refusal), decided=True)
             return render(request, "transfers/decision_done.html", {"transfer": transfer})
+    waiting = transfer.status == TransferRequest.Status.SUBMITTED
     return render(
         request,
         "transfers/decision.html",
-        {"transfer": transfer, "action": action, "error": error},
-        status=400 if error else 200,
+        {
+            "transfer": transfer,
+            "action": action,
+            "form": form,
+            "identity": selectors.transfer_identity_shown(transfer) if waiting else None,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -216,6 +216,27 @@ class Decision(SummaryListPage, JourneyPage):
     path = "/transfers/decide/"
     english_heading = "Account transfer request"
 
+    @property
+    def people(self):
+        """Both people side by side: who asks, and the holder of the account."""
+        return self.main.get_by_role("table", name=self.words("Who asks, and whose account it is"))
+
+    def person(self, row: str, column: int):
+        """A cell of the side-by-side table (column 1: who asks; 2: the holder)."""
+        return (
+            self.people.get_by_role("row", name=re.compile(f"^{row}"))
+            .get_by_role("cell")
+            .nth(column - 1)
+        )
+
+    @property
+    def same_person(self):
+        return self.main.get_by_role("checkbox", name=re.compile(r"^I have checked that"))
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")
+
 
 class DecisionDone(JourneyPage):
     def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, approved: bool):
@@ -246,6 +267,17 @@ def moved(llanberis, glantaf):
     headteacher = headteacher_of(llanberis)
     old, new = moved_staff(llanberis, glantaf)
     assert not old.is_active and new.is_active
+    return SimpleNamespace(
+        old=old, new=new, headteacher=headteacher, previous=llanberis, new_school=glantaf
+    )
+
+
+@pytest.fixture
+def moved_doubtful(llanberis, glantaf):
+    """As ``moved``, but Glantaf's MIS holds no date of birth for Siân: only her name matches
+    the old account's record, so Dr Ellis must check that she is the same person."""
+    headteacher = headteacher_of(llanberis)
+    old, new = moved_staff(llanberis, glantaf, new_record={"date_of_birth": None})
     return SimpleNamespace(
         old=old, new=new, headteacher=headteacher, previous=llanberis, new_school=glantaf
     )
@@ -567,4 +599,53 @@ def test_the_whole_journey_in_welsh(page: Page, server_url, new_context, moved):
 
     proceed_and_sign_in_again(page, server_url, moved, WELSH)
 
+    assert TransferRequest.objects.get().status == TransferRequest.Status.COMPLETED
+
+
+def test_a_doubtful_match_is_approved_only_with_the_headteachers_tick(
+    page: Page, server_url, new_context, moved_doubtful
+):
+    moved = moved_doubtful
+    sign_in(page, server_url, moved.new.username)
+    submit_request(page, server_url, moved).sign_out()
+    email = the_email(moved.headteacher.email)
+    assert f"{moved.old.username}, held by Siân Jones" in email.body
+    assert "Check before you decide" in email.body
+
+    context = new_context()
+    other = context.new_page()
+    other.set_default_timeout(10_000)
+    other.goto(link_in(email, DECISION_LINK, server_url))
+    SignIn(other, server_url).verify().sign_in(moved.headteacher.username)
+    decision = Decision(other, server_url).verify()
+
+    # Both people side by side: names, usernames, schools, staff codes, years of birth only.
+    expect(decision.people).to_be_visible()
+    expect(decision.person("Hwb username", 1)).to_have_text(moved.new.username)
+    expect(decision.person("Hwb username", 2)).to_have_text(moved.old.username)
+    expect(decision.person("School", 1)).to_have_text(moved.new_school.name)
+    expect(decision.person("School", 2)).to_have_text(moved.previous.name)
+    expect(decision.person("Date of birth", 1)).to_have_text("Not in the MIS record")
+    expect(decision.person("Date of birth", 2)).to_have_text("1980 (day and month not shown)")
+    expect(decision.main).not_to_contain_text("1980-02-11")
+    expect(decision.main).to_contain_text("only the name matches")
+
+    # Approve without the tick: refused, said above the heading, nothing decided.
+    decision.button("Approve").click()
+    expect(decision.error_summary).to_contain_text(
+        "Tick the box to confirm that the person asking is the holder of the account"
+    )
+    expect(other).to_have_title(re.compile(r"^Error: "))
+    check_accessibility(other)
+    assert TransferRequest.objects.get().status == TransferRequest.Status.SUBMITTED
+
+    decision.same_person.check()
+    decision.button("Approve").click()
+    DecisionDone(other, server_url, approved=True).verify()
+    context.close()
+
+    transfer = TransferRequest.objects.get()
+    assert transfer.status == TransferRequest.Status.APPROVED and transfer.same_person_confirmed
+    outcome_email(moved, approved=True)
+    proceed_and_sign_in_again(page, server_url, moved)
     assert TransferRequest.objects.get().status == TransferRequest.Status.COMPLETED

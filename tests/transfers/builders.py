@@ -113,12 +113,15 @@ def moved_staff(
     password: str = PASSWORD,
     leaving_date: date | None = None,
     start_date: date | None = None,
+    new_record: dict | None = None,
 ) -> tuple[User, User]:
     """Someone who left ``school_a`` and started at ``school_b``: (old account, new account).
 
     Both schools have run successfully; A's record has a leaving date (a week ago by default,
     so A's run has deactivated the old account, the usual case), B's record a start date and
-    staff code. Both accounts have ``password``.
+    staff code. Both records have the same names and date of birth (a sure match) unless
+    ``new_record`` changes B's (for example ``{"forename": "Dai", "date_of_birth": None}``).
+    Both accounts have ``password``.
     """
     today = date.today()
     leaving_date = leaving_date or today - timedelta(days=7)
@@ -126,7 +129,14 @@ def moved_staff(
     old = staff_record(forename=first_name, surname=last_name, start_date="2015-09-01")
     _provision(school_a, old)  # the account is created while they work there
     _provision(school_a, {**old, "leaving_date": leaving_date.isoformat()})
-    new = staff_record(forename=first_name, surname=last_name, start_date=start_date.isoformat())
+    new = staff_record(
+        **{
+            "forename": first_name,
+            "surname": last_name,
+            "start_date": start_date.isoformat(),
+            **(new_record or {}),
+        }
+    )
     _provision(school_b, new)
     return (
         _account_of(school_a, old["staff_code"], password),

@@ -98,14 +98,15 @@ def test_the_headteachers_email_shows_the_request_and_its_link(moved, submitted,
     # In English and Welsh, the headteacher's own language (here English) first.
     english, welsh = message.subject.split(" / ")
     assert english == (
-        f"Account Transfer request from Siân Jones for the account {moved.old.username}"
+        f"Account Transfer request from Siân Jones for the account {moved.old.username} of "
+        "Siân Jones"
     )
     assert welsh.startswith("Cais Trosglwyddo Cyfrif gan Siân Jones")
     body = message.body
     assert "Dear Gwenllian Ellis," in body
     assert f"Siân Jones ({moved.new.username})" in body
     assert f"Glantaf Secondary School ({other_school.dfes_number})" in body
-    assert f"Their previous Hwb username: {moved.old.username}" in body
+    assert f"Account asked for: {moved.old.username}, held by Siân Jones" in body
     assert MESSAGE in body
     assert "only pressing one of them decides" in body
     assert "The link expires in 30 days and works once." in body

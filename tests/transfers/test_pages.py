@@ -290,7 +290,7 @@ def test_step_one_gives_one_message_for_any_username_it_cannot_transfer(client, 
 
 
 def test_step_one_refuses_a_governor_account(client, moved, school):
-    governor = make_account(school=school, kind=User.Kind.GOVERNOR)
+    governor = make_account(school=school, kind=User.Kind.GOVERNOR, first_name="Siân")
     sign_in(client, moved.new)
     body = _step_one_error(client, dfes_number="6612001", username=governor.username)
     assert "It is not possible to move governor accounts." in body

@@ -221,6 +221,32 @@ def test_the_hwb_team_raises_a_request_on_someones_behalf(moved, hwb_team):
     assert AuditEntry.objects.get(action="service_desk.raised").details["on_behalf"] is True
 
 
+def test_someone_else_cannot_ask_for_an_account_but_the_hwb_team_may_raise_it_for_them(
+    moved, hwb_team, desk_client
+):
+    stranger = make_account(school=moved.new_school, first_name="Rhys", last_name="Evans")
+    with pytest.raises(TransferError) as refusal:
+        service_desk_request_raise(
+            requester=stranger,
+            previous_dfes=moved.previous.dfes_number,
+            previous_username=moved.old.username,
+            note="",
+            raised_by=stranger,
+        )
+    assert str(refusal.value).startswith(UNKNOWN)  # nothing about whose account it is
+    assert not ServiceDeskRequest.objects.exists()
+    # The desk checks with the previous school in writing, and sees what the matcher says.
+    request = service_desk_request_raise(
+        requester=stranger,
+        previous_dfes=moved.previous.dfes_number,
+        previous_username=moved.old.username,
+        note="",
+        raised_by=hwb_team,
+    )
+    change = desk_client.get(admin_url("change", request.pk)).content.decode()
+    assert "No match: the records describe someone else" in change
+
+
 @pytest.mark.parametrize("kind", [User.Kind.GOVERNOR, User.Kind.ITE_STUDENT])
 def test_governor_and_ite_requesters_are_refused(moved, kind):
     someone = make_account(school=moved.new_school, kind=kind, first_name="Alun")
@@ -238,7 +264,13 @@ def test_governor_and_ite_requesters_are_refused(moved, kind):
 
 @pytest.mark.parametrize("kind", [User.Kind.GOVERNOR, User.Kind.ITE_STUDENT])
 def test_governor_and_ite_accounts_at_the_previous_school_are_refused(moved, kind):
-    someone = make_account(school=moved.previous, kind=kind, first_name="Alun")
+    # Their holder (the requester's name) is told why; anyone else gets the one message.
+    someone = make_account(
+        school=moved.previous,
+        kind=kind,
+        first_name=moved.new.first_name,
+        last_name=moved.new.last_name,
+    )
     message = "governor" if kind == User.Kind.GOVERNOR else "ITE students"
     with pytest.raises(TransferError, match=message):
         service_desk_request_raise(
@@ -290,8 +322,10 @@ def test_staff_of_a_school_that_is_not_new_are_sent_to_account_transfer(moved, s
 def test_an_account_with_an_open_request_is_refused(moved, raised, school, other_school):
     with pytest.raises(ServiceDeskError, match="already an open request to keep an account for"):
         raise_request(moved)
-    # Someone else naming the same existing account.
-    colleague = make_account(school=other_school, first_name="Rhys", last_name="Evans")
+    # Someone else of the same name naming the same existing account.
+    colleague = make_account(
+        school=other_school, first_name=moved.old.first_name, last_name=moved.old.last_name
+    )
     with pytest.raises(ServiceDeskError, match="already an open request to keep the account"):
         service_desk_request_raise(
             requester=colleague,
@@ -337,6 +371,8 @@ def test_asking_emails_the_previous_headteacher_a_signed_link(moved, awaiting, h
     english, welsh = message.subject.split(" / ")
     assert english == f"Written authorisation needed to move the Hwb account {moved.old.username}"
     assert "Dear Gwenllian Ellis," in message.body
+    # The account's holder is named, not just "their account".
+    assert f"The account to move: {moved.old.username}, held by Siân Jones" in message.body
     assert "The link expires in 30 days and works once." in message.body
     assert service_desk_request_from_link(link_token(message)) == awaiting
     event = awaiting.events.get(action="authorisation_asked")

@@ -15,3 +15,8 @@ def test_invisible_and_control_characters_go_but_line_breaks_and_emoji_joiners_s
 def test_a_limit_cuts_after_cleaning():
     assert text_clean("\x00abcdef", limit=3) == "abc"
     assert text_clean(None) == ""
+
+
+def test_text_of_nothing_but_joiners_and_spaces_is_empty():
+    assert text_clean("\u200d \u200c\n\u200d") == ""
+    assert text_clean("\u200b\u202e\u2066") == ""

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.models import School
 
+from ..matching import REASON_LABELS
+
 
 def _new_nonce() -> str:
     return secrets.token_urlsafe(16)
@@ -30,6 +32,13 @@ class TransferRequest(models.Model):
     class Approver(models.TextChoices):
         HEADTEACHER = "headteacher", _("The previous school's headteacher")
         LOCAL_AUTHORITY = "local_authority", _("The local authority")
+
+    class Match(models.TextChoices):
+        """How sure the staff matcher is that the requester holds the previous account (its
+        codes: ``transfers.matching.SURE`` and ``DOUBTFUL``; no match is never a request)."""
+
+        SURE = "sure", _("Sure: both schools' MIS records agree")
+        DOUBTFUL = "doubtful", _("Doubtful: whoever decides checks both people")
 
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     requester = models.ForeignKey(
@@ -54,6 +63,18 @@ class TransferRequest(models.Model):
         verbose_name=_("previous account"),
     )
     previous_username = models.CharField(_("previous username"), max_length=64)
+    previous_holder_name = models.CharField(
+        _("holder of the previous account"), max_length=200, blank=True
+    )
+    # The requester's new-school MIS record judged against the previous account's: at submit,
+    # then again at the decision (the MIS may have changed meanwhile).
+    match_confidence = models.CharField(
+        _("same person?"), max_length=10, choices=Match.choices, blank=True
+    )
+    match_reasons = models.JSONField(_("why"), default=list, blank=True)
+    same_person_confirmed = models.BooleanField(
+        _("whoever decided confirmed they are the same person"), default=False
+    )
     message = models.TextField(_("message to the headteacher"), max_length=2000)
     approver = models.CharField(_("decided by"), max_length=20, choices=Approver.choices)
     status = models.CharField(
@@ -100,6 +121,23 @@ class TransferRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def holder_name(self) -> str:
+        """The previous account's holder, as the account named them when the request was made."""
+        if self.previous_holder_name:
+            return self.previous_holder_name
+        account = self.previous_account
+        return (account.get_full_name() if account else "") or self.previous_username
+
+    @property
+    def is_doubtful(self) -> bool:
+        return self.match_confidence == self.Match.DOUBTFUL
+
+    @property
+    def match_reason_labels(self) -> list[str]:
+        """Why the matcher judged as it did, in the reader's language."""
+        return [str(REASON_LABELS.get(code, code)) for code in self.match_reasons or []]
 
 
 class TransferEvent(models.Model):
