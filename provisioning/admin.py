@@ -415,3 +415,7 @@ class PlacementReminderAdmin(ReadOnlyAdmin):
     search_fields = ("account__username", "school__dfes_number")
     list_select_related = ("account", "school")
     date_hierarchy = "sent_at"
+
+
+# The held learner moves have an admin module of their own (registered on import).
+from . import admin_held_moves  # noqa: E402, F401

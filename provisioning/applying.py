@@ -23,9 +23,9 @@ from accounts.usernames import usernames_allocate
 from schools.models import School
 
 from . import policy
-from .models import MisStaff, ProvisioningRun
+from .models import HeldLearnerMove, MisStaff, ProvisioningRun
 from .moves import learner_moves_settle
-from .snapshots import CheckedRecords
+from .snapshots import MESSAGES, CheckedRecords
 
 ACTOR = "provisioning"
 LEARNER_COLUMNS = (
@@ -89,6 +89,8 @@ class Outcome:
     held_reason: str = ""
     # Other schools whose learners are now also on roll here: {school id: count}.
     new_roll_conflicts: dict[int, int] = field(default_factory=dict)
+    # Learners whose move between schools is held, or kept apart (the contract's shape).
+    warnings: list[dict] = field(default_factory=list)
 
 
 class SnapshotApplication:
@@ -116,6 +118,7 @@ class SnapshotApplication:
         self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
         self.details = json.dumps({"run": run.pk})
         self.inserted: dict[str, int] = defaultdict(int)
+        self.held_here: set[str] = set()
 
     # --- the whole application ----------------------------------------------------------------
 
@@ -145,6 +148,7 @@ class SnapshotApplication:
                     self._create_accounts("staff")
                 self._refresh_statistics()
                 self._move_learners()
+                outcome.warnings = self._held_warnings()
                 self._update_names()
                 self._restore_accounts()
                 self._deactivate_leavers()
@@ -320,7 +324,8 @@ class SnapshotApplication:
     # --- accounts -----------------------------------------------------------------------------
 
     def _link_existing_learner_accounts(self) -> None:
-        """One account per UPN across Wales: a record finds the learner's account wherever."""
+        """One account per UPN across Wales: a record finds the learner's account wherever,
+        unless the Hwb team kept this school's learner apart from that account."""
         self._sql(
             """
             UPDATE provisioning_mislearner SET account_id = u.id
@@ -328,8 +333,11 @@ class SnapshotApplication:
             WHERE provisioning_mislearner.school_id = %s
               AND provisioning_mislearner.account_id IS NULL
               AND u.upn_hash = provisioning_mislearner.upn_hash
+              AND NOT EXISTS (SELECT 1 FROM provisioning_heldlearnermove k
+                              WHERE k.account_id = u.id AND k.to_school_id = %s
+                                AND k.status = %s)
             """,
-            [self.school.pk],
+            [self.school.pk, self.school.pk, HeldLearnerMove.Status.KEPT_APART],
         )
 
     def _create_accounts(self, kind: str) -> None:
@@ -343,6 +351,7 @@ class SnapshotApplication:
                 FROM provisioning_mislearner m JOIN stage_learner s ON s.upn_hash = m.upn_hash
                 WHERE m.school_id = %s AND m.account_id IS NULL
                   AND (m.leaving_date IS NULL OR m.leaving_date > %s)
+                  AND NOT EXISTS (SELECT 1 FROM accounts_user x WHERE x.upn_hash = m.upn_hash)
                 ORDER BY m.id
                 """,
                 [User.Kind.LEARNER, self.school.pk, self.today],
@@ -495,6 +504,52 @@ class SnapshotApplication:
         )
 
     # --- account state that follows the records ---------------------------------------------------
+
+    def _held_warnings(self) -> list[dict]:
+        """A warning for each record of this snapshot whose account's move is held (at either
+        school), or whom the Hwb team kept apart from the account of its UPN."""
+        rows = self._sql(
+            """
+            SELECT s.upn_hash, k.status, k.to_school_id
+            FROM provisioning_heldlearnermove k
+            JOIN accounts_user u ON u.id = k.account_id
+            JOIN stage_learner s ON s.upn_hash = u.upn_hash
+            WHERE (k.status = %s AND (k.to_school_id = %s OR k.from_school_id = %s))
+               OR (k.status = %s AND k.to_school_id = %s AND s.leaving_date IS NULL)
+            """,
+            [
+                HeldLearnerMove.Status.OPEN,
+                self.school.pk,
+                self.school.pk,
+                HeldLearnerMove.Status.KEPT_APART,
+                self.school.pk,
+            ],
+        ).fetchall()
+        # Held here: the account is someone else's until the Hwb team decides.
+        self.held_here = {
+            hashed
+            for hashed, status, to_school in rows
+            if status == HeldLearnerMove.Status.OPEN and to_school == self.school.pk
+        }
+        if not rows:
+            return []
+        codes = {
+            hashed: "move_held" if status == HeldLearnerMove.Status.OPEN else "upn_in_use"
+            for hashed, status, _to in rows
+        }
+        return [
+            {
+                "record": f"learners[{position}]",
+                "key": upn,
+                "field": "upn",
+                "code": codes[row[0]],
+                "message": str(MESSAGES[codes[row[0]]]),
+            }
+            for upn, row, position in zip(
+                self.learners.keys, self.learners.rows, self.learners.positions, strict=True
+            )
+            if row[0] in codes
+        ]
 
     def _update_names(self) -> None:
         """A name the MIS changed is the account's name too (the username stays)."""
@@ -693,6 +748,8 @@ class SnapshotApplication:
                 [self.school.pk],
             ).fetchall()
         )
+        for hashed in self.held_here:  # not theirs (yet): the Hwb team decides
+            learner_names.pop(hashed, None)
         return {
             "learners": {
                 upn: learner_names.get(row[0])

@@ -81,6 +81,15 @@ WHAT_IS_WRONG = {
         "This learner's admission date is still to come. If they have a Hwb account at another "
         "school, it moves to your school on that date; there is nothing to correct."
     ),
+    "move_held": _(
+        "Hwb did not move this learner's account between schools: the learner's name and date "
+        "of birth in your MIS and in the other school's MIS disagree, so they may not be the "
+        "same child."
+    ),
+    "upn_in_use": _(
+        "This UPN belongs to another learner's Hwb account, so this learner has no account. "
+        "The Hwb team checked, and they are not the same child."
+    ),
 }
 
 UNKNOWN_PROBLEM = _("Hwb could not take this record.")
@@ -113,7 +122,33 @@ WHO_FIXES_WARNING = {
         "account is kept meanwhile."
     ),
     "admission_in_future": _("Nobody needs to do anything."),
+    "move_held": _(
+        "Check the learner's UPN, name and date of birth in your MIS against their paperwork, "
+        "and correct any mistake. The Hwb team will check too, and will move the account or "
+        "keep the two learners apart. Until then the account stays where it is."
+    ),
+    "upn_in_use": _(
+        "Your MIS administrator should check the learner's UPN against their paperwork (or ask "
+        "their previous school) and correct it in the MIS. The next sync will then set up their "
+        "account."
+    ),
 }
+
+# Why the Hwb team sees a learner's move held (codes from identity.py).
+HELD_MOVE_REASONS = {
+    "date_of_birth_differs": _("the dates of birth differ"),
+    "date_of_birth_same": _("the same date of birth"),
+    "date_of_birth_unknown": _("a date of birth missing on one side"),
+    "forename_agrees": _("the first names agree"),
+    "forename_differs": _("the first names differ"),
+    "surname_agrees": _("the surnames agree"),
+    "surname_differs": _("the surnames differ"),
+}
+
+
+def held_move_reasons(codes: list) -> list[str]:
+    return [str(HELD_MOVE_REASONS.get(code, code)) for code in codes if isinstance(code, str)]
+
 
 # A record whose name the run no longer knows: "Learner record 4", counting from 1.
 UNNAMED_RECORD = {

@@ -216,3 +216,81 @@ class PlacementReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.placement_end}"
+
+
+class HeldLearnerMove(models.Model):
+    """A learner's account that would have moved to another school by its UPN, held because the
+    record there is not the same child as the account's own MIS record (rule 3 of ``policy.py``).
+
+    The account stays where it is until the Hwb team moves it or keeps the two learners apart,
+    or the schools' MIS records settle it (they come to agree, or the claim goes away).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the Hwb team")
+        MOVED = "moved", _("Moved by the Hwb team")
+        KEPT_APART = "kept_apart", _("Kept apart by the Hwb team")
+        RESOLVED = "resolved", _("Settled by the schools' MIS")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="held_moves",
+        verbose_name=_("account"),
+    )
+    from_school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("account's school"),
+    )
+    to_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("claimed by")
+    )
+    # The claiming record as it was when the move was held.
+    forename = models.CharField(_("forename there"), max_length=100)
+    surname = models.CharField(_("surname there"), max_length=100)
+    preferred_forename = models.CharField(_("preferred forename there"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth there"), null=True, blank=True)
+    reasons = models.JSONField(_("why it was held"), default=list, blank=True)
+    run = models.ForeignKey(
+        ProvisioningRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("found by run"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("held at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("held learner move")
+        verbose_name_plural = _("held learner moves")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="open"),
+                name="heldlearnermove_one_open_per_account",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["to_school", "status"]),
+            models.Index(fields=["from_school", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_school_id} → {self.to_school_id} ({self.status})"

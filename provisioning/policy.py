@@ -8,7 +8,10 @@
 3. A learner on roll at a new school whose account is at a school where they are a leaver moves,
    keeping username, password and data, and is reactivated. If the old school still has them on
    roll, nothing moves (awaiting a leaver); if two other schools both claim them, nothing moves
-   either: the schools are told, nobody guesses.
+   either: the schools are told, nobody guesses. A UPN alone does not move an account: when the
+   new school's record is not the same child as the account's last MIS record (date of birth and
+   names, ``identity.py``), the move is held, the account stays as it is, both schools and the
+   Hwb team are told, and the Hwb team moves it or keeps the two learners apart.
 4. A person who reappears in the same school's MIS is restored: same account, reactivated.
 5. A snapshot that is empty, or in which more than a share of a school's current learners or
    staff would disappear without a leaving date, is held for the Hwb team (explicit leaving
@@ -24,6 +27,8 @@ from django.utils.translation import gettext as _
 
 # Rule 2's 12 months apply to every deactivated account, so they live with accounts.
 from accounts.rules import RETENTION_MONTHS, deletion_due  # noqa: F401
+
+from .identity import LearnerIdentity, learner_same_person
 
 
 def is_on_roll(*, admission_date: date | None, leaving_date: date | None, today: date) -> bool:
@@ -41,6 +46,14 @@ def move_destination(*, old_school_on_roll: bool, on_roll_elsewhere: list[int]) 
     if old_school_on_roll or len(on_roll_elsewhere) != 1:
         return None
     return on_roll_elsewhere[0]
+
+
+def move_held(*, held: LearnerIdentity, incoming: LearnerIdentity) -> tuple[bool, list[str]]:
+    """Rule 3: whether a learner's move waits for the Hwb team, because the record claiming the
+    account (``incoming``) is not the child of the account's last MIS record (``held``); and the
+    reasons of the judgement."""
+    same, reasons = learner_same_person(held, incoming)
+    return not same, reasons
 
 
 def hold_reason(*, kind: str, current: int, disappearing: int) -> str | None:

@@ -17,7 +17,7 @@ from schools.identifiers import upn_hash
 from schools.models import School
 
 from . import messages
-from .models import MisLearner, MisStaff, ProvisioningRun
+from .models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
 
 RUNS_SHOWN = 10
 
@@ -65,6 +65,8 @@ class ProvisioningOverview:
     latest_errors: list[RecordProblem] = field(default_factory=list)
     awaiting_leaver: list[MisLearner] = field(default_factory=list)
     roll_conflicts: list[MisLearner] = field(default_factory=list)
+    held_moves: list[MisLearner] = field(default_factory=list)
+    kept_apart: list[MisLearner] = field(default_factory=list)
 
 
 # --- Runs ---------------------------------------------------------------------------------------
@@ -226,6 +228,42 @@ def learners_in_roll_conflict(*, school: School, today: date | None = None) -> l
     )
 
 
+def learners_in_held_moves(*, school: School) -> list[MisLearner]:
+    """This school's records of learners whose account's move is held for the Hwb team: on roll
+    here, claiming an account at another school, or left here, their account claimed by another
+    school. Each is annotated with ``held_to`` (the claiming school's id: this one when the
+    learner is joining) and ``held_since``; one query. Nothing of the other school's learner."""
+    holds = HeldLearnerMove.objects.filter(
+        Q(to_school_id=OuterRef("school_id")) | Q(from_school_id=OuterRef("school_id")),
+        status=HeldLearnerMove.Status.OPEN,
+        account_id=OuterRef("account_id"),
+    )
+    return list(
+        MisLearner.objects.filter(school=school, account__isnull=False)
+        .filter(Exists(holds))
+        .annotate(
+            held_to=Subquery(holds.values("to_school_id")[:1]),
+            held_since=Subquery(holds.values("created_at")[:1]),
+        )
+        .order_by("surname", "forename", "pk")
+    )
+
+
+def learners_kept_apart(*, school: School) -> list[MisLearner]:
+    """Learners on roll here whom the Hwb team kept apart from the account of their UPN: the
+    school should check the UPN in its MIS (one query)."""
+    kept = HeldLearnerMove.objects.filter(
+        status=HeldLearnerMove.Status.KEPT_APART,
+        to_school_id=OuterRef("school_id"),
+        account__upn_hash=OuterRef("upn_hash"),
+    )
+    return list(
+        MisLearner.objects.filter(school=school, account__isnull=True, leaving_date__isnull=True)
+        .filter(Exists(kept))
+        .order_by("surname", "forename", "pk")
+    )
+
+
 # --- The page -----------------------------------------------------------------------------------
 
 
@@ -242,6 +280,8 @@ def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOvervie
         latest_errors=run_problems(latest) if latest else [],
         awaiting_leaver=learners_awaiting_leaver(school=school),
         roll_conflicts=learners_in_roll_conflict(school=school),
+        held_moves=learners_in_held_moves(school=school),
+        kept_apart=learners_kept_apart(school=school),
     )
 
 

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
-from accounts.models import AuditEntry, RetiredUsername, SchoolRole, User
+from accounts.models import AuditEntry, RetiredUsername, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from schools.models import School
 
 from .applying import SnapshotApplication
+from .emails import champions_of as _champions
 from .models import MisLearner, MisStaff, PlacementReminder, ProvisioningRun
 from .moves import learner_moves_settle
 from .selectors import last_successful_run
@@ -285,6 +286,8 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
             )
             _tell_about_held_run(run, outcome.held_reason)
             return run
+        if outcome.warnings:  # learners whose move is held, beside the records' own warnings
+            run.warnings = learners.warnings + outcome.warnings + staff.warnings
         run.status = Status.SUCCEEDED
         run.finished_at = now
         run.snapshot = None
@@ -417,19 +420,6 @@ def run_discard(
 # --- Emails ---------------------------------------------------------------------------------------
 
 
-def _champions(school_ids) -> list[User]:
-    return list(
-        User.objects.filter(
-            school_roles__school_id__in=school_ids,
-            school_roles__role=SchoolRole.Role.DIGITAL_CHAMPION,
-            is_active=True,
-            school_id__in=school_ids,
-        )
-        .select_related("school")
-        .distinct()
-    )
-
-
 def _tell_about_held_run(run: ProvisioningRun, reason: str) -> None:
     context = {"school": run.school, "run": run, "reason": reason, "admin_url": ""}
     for champion in _champions([run.school_id]):
@@ -479,7 +469,8 @@ def _tell_about_roll_conflicts(school: School, conflicts: dict[int, int]) -> Non
 
 @transaction.atomic
 def learner_admissions_settle(*, today: date | None = None) -> int:
-    """Move learners whose admission date has come (rule 3), for every school at once."""
+    """Move learners whose admission date has come (rule 3), for every school at once; a move
+    whose records disagree is held as a run would hold it."""
     moved = learner_moves_settle(today=today or timezone.localdate(), scope_school=None, run=None)
     return len(moved)
 

@@ -51,6 +51,14 @@ MESSAGES = {
     "invalid_value": _("This value is not allowed."),
     "temporary_upn": _("This is a temporary UPN; replace it with the real UPN when it arrives."),
     "admission_in_future": _("Admitted from a later date: the account moves in on that day."),
+    "move_held": _(
+        "The Hwb account of this UPN was not moved between schools: the learner's name and date "
+        "of birth at the two schools disagree. The Hwb team will check it."
+    ),
+    "upn_in_use": _(
+        "This UPN belongs to another learner's Hwb account, so this learner has no account. "
+        "Check the UPN in the MIS."
+    ),
 }
 
 
@@ -180,6 +188,7 @@ class CheckedRecords:
 
     rows: list[tuple] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # the raw key (UPN or staff code) of each row
+    positions: list[int] = field(default_factory=list)  # each row's index in the snapshot
     rejected_keys: set[str] = field(default_factory=set)  # keys (hashed for UPNs) still present
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
@@ -273,7 +282,7 @@ def learners_check(records: list, *, today: date) -> CheckedRecords:
     digest = hmac.digest
     seen: dict[str, int] = {}
     duplicates: set[str] = set()
-    positions: list[int] = []
+    positions = checked.positions
     for index, record in enumerate(records):
         label = f"learners[{index}]"
         upn = ""
@@ -354,7 +363,7 @@ def staff_check(records: list) -> CheckedRecords:
     checked = CheckedRecords(received=len(records))
     seen: set[str] = set()
     duplicates: set[str] = set()
-    positions: list[int] = []
+    positions = checked.positions
     for index, record in enumerate(records):
         label = f"staff[{index}]"
         code = ""

@@ -153,7 +153,14 @@ class RecordIssueSerializer(serializers.Serializer):
         ),
     )
     field = serializers.CharField(allow_blank=True)
-    code = serializers.CharField()
+    code = serializers.CharField(
+        help_text=(
+            "Warnings include temporary_upn, admission_in_future, move_held (the account of "
+            "this UPN was not moved between schools: the name and date of birth disagree; the "
+            "Hwb team decides) and upn_in_use (the UPN belongs to another learner's account: "
+            "check it in the MIS)."
+        )
+    )
     message = serializers.CharField()
 
 
@@ -164,7 +171,13 @@ class LearnerCountsSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     left = serializers.IntegerField()
     moved_in = serializers.IntegerField()
-    awaiting_leaver = serializers.IntegerField()
+    awaiting_leaver = serializers.IntegerField(
+        help_text=(
+            "On roll here, with a Hwb account still at another school: waiting for that school's "
+            "leaving date, or for the Hwb team when the move is held because the name and date "
+            "of birth disagree (then also a warning with code move_held)."
+        )
+    )
     rejected = serializers.IntegerField()
 
 

@@ -398,6 +398,12 @@ class ProvisioningPage(BasePage):
     def syncs(self) -> Locator:
         return self.main.get_by_role("table", name="Your school's latest syncs, newest first")
 
+    @property
+    def held_moves(self) -> Locator:
+        return self.main.get_by_role(
+            "table", name="Learners whose move between schools the Hwb team is checking"
+        )
+
     def problem_row(self, person: str) -> Locator:
         """The row of a record error, found by the person it is about."""
         return self.records_to_correct.get_by_role("row").filter(

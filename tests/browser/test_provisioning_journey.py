@@ -2,13 +2,14 @@
 checked with axe on every page the journey reaches."""
 
 import re
+from datetime import timedelta
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from provisioning.services import snapshot_import
-from tests.factories import PASSWORD, make_upn
+from tests.factories import PASSWORD, SchoolFactory, make_champion, make_upn
 from tests.provisioning.builders import learner_record, snapshot, staff_record
 
 from .pages import (
@@ -97,4 +98,53 @@ def test_champion_finds_a_record_to_correct_and_reads_it_in_welsh(
     expect(page.get_by_role("heading", level=1)).to_have_text(welsh("Provisioning"))
     provisioning.expect_language("cy")
     expect(provisioning.main).to_contain_text(f"UPN {mistyped}")
+    check_accessibility(page)
+
+
+def test_a_champion_reads_that_a_learners_move_is_held_in_english_and_welsh(
+    page: Page, server_url, llanberis
+):
+    """Brynrefail's MIS sends a leaver of Llanberis's UPN with another child's name and date of
+    birth: the account stays, and Brynrefail's champion is asked to check the UPN."""
+    brynrefail = SchoolFactory(
+        dfes_number="6614005", name_en="Ysgol Brynrefail", name_cy="Ysgol Brynrefail"
+    )
+    champion = make_champion(brynrefail, first_name="Bethan", last_name="Morgan")
+    now = timezone.now()
+    elin = learner_record(forename="Elin", surname="Roberts", date_of_birth="2015-04-17")
+    left = str(timezone.localdate() - timedelta(days=1))
+    for hours, leaving in ((3, None), (2, left)):
+        snapshot_import(
+            school=llanberis,
+            snapshot=snapshot(
+                llanberis,
+                learners=[dict(elin, leaving_date=leaving)],
+                extracted_at=now - timedelta(hours=hours),
+            ),
+        )
+    other_child = dict(
+        elin, forename="Osian", surname="Pritchard", date_of_birth="2014-01-02", year_group="7"
+    )
+    run = snapshot_import(school=brynrefail, snapshot=snapshot(brynrefail, learners=[other_child]))
+    assert [warning["code"] for warning in run.warnings] == ["move_held"]
+
+    SignInPage(page, server_url).goto().verify().sign_in(champion.username, PASSWORD)
+    HomePage(page, server_url, first_name="Bethan").verify()
+    Header(page).user_management()
+    ReauthPage(page, server_url).verify().sign_in(champion.username, PASSWORD)
+    ChampionDashboardPage(page, server_url).verify().provisioning()
+
+    provisioning = ProvisioningPage(page, server_url).verify()
+    expect(provisioning.held_moves).to_contain_text("Osian Pritchard")
+    expect(provisioning.held_moves).to_contain_text("not moved to your school")
+    expect(provisioning.main).not_to_contain_text("Elin")
+    expect(provisioning.main).not_to_contain_text("Llanberis")
+    check_accessibility(page)
+
+    provisioning.header.switch_to_welsh()
+    provisioning.expect_language("cy")
+    expect(provisioning.main).to_contain_text(
+        welsh("Learners whose move between schools the Hwb team is checking")
+    )
+    expect(provisioning.main).to_contain_text(welsh("At another school: not moved to your school"))
     check_accessibility(page)
