@@ -210,6 +210,9 @@ HWB_PAGE_SIZE = env.int("HWB_PAGE_SIZE", default=25)
 # --- Provisioning ---------------------------------------------------------------------------
 # Snapshots bigger than this are refused with 413 (the largest secondary is under 2 MB).
 HWB_SNAPSHOT_MAX_BYTES = env.int("HWB_SNAPSHOT_MAX_BYTES", default=25 * 1024 * 1024)
+# A snapshot's extracted_at may be this far ahead of the portal's clock (clients' clocks drift);
+# further ahead is refused (400), or it would make every later snapshot of the school stale.
+HWB_SNAPSHOT_CLOCK_SKEW_MINUTES = env.int("HWB_SNAPSHOT_CLOCK_SKEW_MINUTES", default=5)
 # A snapshot in which more than this share of a school's current learners (or staff) disappear
 # without a leaving date, and at least HWB_HOLD_MIN_PEOPLE of them, is held for the Hwb team.
 HWB_HOLD_DISAPPEAR_SHARE = env.float("HWB_HOLD_DISAPPEAR_SHARE", default=0.10)
