@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from accounts.emails import email_enqueue
 from accounts.models import AuditEntry, RetiredUsername, SchoolRole, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from schools.identifiers import upn_hash
 from schools.models import School
 
 from .applying import SnapshotApplication
@@ -351,7 +352,7 @@ def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> 
     run.snapshot = None
     run.counts = counts
     run.errors, run.warnings = last.errors, last.warnings
-    run.record_names, run.accounts = last.record_names, last.accounts
+    run.record_names, run.accounts = last.record_names, _accounts_now(school, last.accounts)
     run.save()
     audit_record(
         actor=None,
@@ -361,6 +362,28 @@ def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> 
         details={"counts": counts, "same_as_run": last.pk},
     )
     return run
+
+
+def _accounts_now(school: School, accounts: dict) -> dict:
+    """The usernames of the same accepted records as they are now, in one query: an account
+    may have moved here in place of the one the last run reported (a transfer's Proceed)."""
+    learners = (
+        MisLearner.objects.filter(school=school, account__isnull=False)
+        .annotate(kind=Value("learner"), key=F("upn_hash"), username=F("account__username"))
+        .values_list("kind", "key", "username")
+    )
+    staff = (
+        MisStaff.objects.filter(school=school, account__isnull=False)
+        .annotate(kind=Value("staff"), key=F("staff_code"), username=F("account__username"))
+        .values_list("kind", "key", "username")
+    )
+    now = {(kind, key): username for kind, key, username in learners.union(staff, all=True)}
+    return {
+        "learners": {
+            upn: now.get(("learner", upn_hash(upn))) for upn in (accounts.get("learners") or {})
+        },
+        "staff": {code: now.get(("staff", code)) for code in (accounts.get("staff") or {})},
+    }
 
 
 # --- The Hwb team's decisions on held runs -----------------------------------------------
