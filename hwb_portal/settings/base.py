@@ -239,8 +239,8 @@ HWB_TRANSFER_LOOKUPS_PER_HOUR = env.int("HWB_TRANSFER_LOOKUPS_PER_HOUR", default
 HWB_NOTICE_MIN_WEEKS = env.int("HWB_NOTICE_MIN_WEEKS", default=6)
 # The merger move job moves this many accounts per transaction.
 HWB_MERGER_BATCH_SIZE = env.int("HWB_MERGER_BATCH_SIZE", default=50)
-# Service-desk authorisation links expire after this many days.
-HWB_AUTHORISATION_LINK_DAYS = env.int("HWB_AUTHORISATION_LINK_DAYS", default=30)
+# Service-desk authorisation links expire after this many days (at most 14: a system check).
+HWB_AUTHORISATION_LINK_DAYS = env.int("HWB_AUTHORISATION_LINK_DAYS", default=14)
 # Largest authorisation document the service desk may attach.
 HWB_AUTHORISATION_MAX_BYTES = env.int("HWB_AUTHORISATION_MAX_BYTES", default=5 * 1024 * 1024)
 # ITE students are reminded this many days before their placement's end date.
