@@ -104,6 +104,7 @@ def run_receive(
     ).encode()
     run = ProvisioningRun.objects.create(
         school=school,
+        handed_over_at=timezone.now() if enqueue else None,
         dry_run=dry_run,
         mis=snapshot.get("mis") or "",
         client_version=snapshot.get("client_version") or "",
@@ -113,10 +114,29 @@ def run_receive(
         snapshot_digest=hashlib.sha256(body).hexdigest(),
     )
     if enqueue:
-        from .tasks import run_apply
-
-        transaction.on_commit(lambda: run_apply.delay(run.pk))
+        transaction.on_commit(lambda: run_apply_enqueue(run.pk))
     return run
+
+
+def run_apply_enqueue(run_id: int) -> None:
+    """Hand a stored run to a worker (called once its transaction has committed).
+
+    A broker that cannot be reached loses nothing and fails nobody's request: the run stays
+    queued in the database, and the stalled-run sweep hands it over again (recovery.py).
+    """
+    from .tasks import run_apply
+
+    try:
+        run_apply.delay(run_id)
+    except Exception:
+        if run_apply.app.conf.task_always_eager:
+            raise  # applied in this process: the error is the run's own, not the broker's
+        logger.warning(
+            "provisioning run %s is stored but could not be handed to a worker; the stalled-run "
+            "sweep will hand it over",
+            run_id,
+            exc_info=True,
+        )
 
 
 def snapshot_import(
@@ -178,9 +198,11 @@ def snapshot_run_apply(
         run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
         if run.status not in {Status.QUEUED, Status.RUNNING}:
             return run
+        if run.status == Status.QUEUED:  # a start; a retry or redelivery of it is not another
+            run.attempts += 1
         run.status = Status.RUNNING
         run.started_at = timezone.now()
-        run.save(update_fields=["status", "started_at"])
+        run.save(update_fields=["status", "started_at", "attempts"])
     try:
         return _apply(run_id, progress)
     except (OperationalError, InterfaceError):
@@ -399,8 +421,9 @@ def run_release(
         raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
     run.status = Status.QUEUED
     run.decided_by = actor
-    run.decided_at = timezone.now()
-    run.save(update_fields=["status", "decided_by", "decided_at"])
+    run.decided_at = run.handed_over_at = timezone.now()
+    run.attempts = 0  # the start that held it finished; lost workers are counted afresh
+    run.save(update_fields=["status", "decided_by", "decided_at", "handed_over_at", "attempts"])
     audit_record(
         actor=actor,
         action="provisioning.run_released",
@@ -408,9 +431,7 @@ def run_release(
         school=run.school,
         ip_address=ip_address,
     )
-    from .tasks import run_apply
-
-    transaction.on_commit(lambda: run_apply.delay(run.pk))
+    transaction.on_commit(lambda: run_apply_enqueue(run.pk))
     return run
 
 

@@ -84,10 +84,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Only rate-limit counters live here; while Redis is down each process counts in its own
+    # memory (hwb_portal/cache.py), so pages keep working and the limits still hold.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hwb_portal.cache.RedisCacheWithFallback",
             "LOCATION": REDIS_URL,
+            # A cache call never holds a page up: Redis answers in a millisecond or not at all.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -143,6 +147,11 @@ CELERY_BEAT_SCHEDULE = {
     "ite-placement-reminders": {
         "task": "provisioning.tasks.ite_placement_reminders_send",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Runs whose task was lost (broker down at commit, worker killed) are handed over again.
+    "runs-stalled-recover": {
+        "task": "provisioning.tasks.runs_stalled_recover",
+        "schedule": crontab(minute="*"),
     },
     # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
     "emails-deliver-stragglers": {
@@ -217,6 +226,9 @@ HWB_SNAPSHOT_CLOCK_SKEW_MINUTES = env.int("HWB_SNAPSHOT_CLOCK_SKEW_MINUTES", def
 # without a leaving date, and at least HWB_HOLD_MIN_PEOPLE of them, is held for the Hwb team.
 HWB_HOLD_DISAPPEAR_SHARE = env.float("HWB_HOLD_DISAPPEAR_SHARE", default=0.10)
 HWB_HOLD_MIN_PEOPLE = env.int("HWB_HOLD_MIN_PEOPLE", default=5)
+# A run queued, or running with no live worker, this long is handed to a worker again by the
+# beat sweep (provisioning/recovery.py); well under the broker's visibility timeout.
+HWB_RUN_STALLED_MINUTES = env.int("HWB_RUN_STALLED_MINUTES", default=5)
 # Raw UPNs in a run's result (usernames list, record errors) are removed after this many days.
 HWB_RUN_UPN_RETENTION_DAYS = env.int("HWB_RUN_UPN_RETENTION_DAYS", default=30)
 # The daily deletion of accounts whose 12 months are up works in batches of this size.
