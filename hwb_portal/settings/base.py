@@ -216,6 +216,9 @@ HWB_UPN_HASH_KEY = env("HWB_UPN_HASH_KEY", default="")
 HWB_DFES_LOOKUP_RATE = env("HWB_DFES_LOOKUP_RATE", default="60/min")
 HWB_PAGE_SIZE = env.int("HWB_PAGE_SIZE", default=25)
 
+# The demo data (seed_demo) has a published password: only the local settings allow it.
+HWB_DEMO_DATA_ALLOWED = False
+
 # --- Provisioning ---------------------------------------------------------------------------
 # Snapshots bigger than this are refused with 413 (the largest secondary is under 2 MB).
 HWB_SNAPSHOT_MAX_BYTES = env.int("HWB_SNAPSHOT_MAX_BYTES", default=25 * 1024 * 1024)
@@ -314,7 +317,11 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Signed link tokens (emailed links) are written as [token]: "Bad Request: /path" logs them.
+    "filters": {"redact_tokens": {"()": "hwb_portal.access_log.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes logs every sign-in at INFO; our audit log already records them.
     "loggers": {"axes": {"level": "WARNING"}},
