@@ -133,7 +133,7 @@ def stack(django_db_setup, django_db_blocker, collected_static, tmp_path_factory
     """compose's gunicorn (production settings, 3 sync workers) with deploy/nginx.conf in front."""
     with django_db_blocker.unblock():
         require_postgresql()
-        env = production_env(HWB_TRUSTED_PROXY_COUNT="1", DJANGO_NUM_PROXIES="1")
+        env = production_env(HWB_TRUSTED_PROXY_COUNT="1")
     work = tmp_path_factory.mktemp("stack")
     with (
         gunicorn(env, work) as (web, web_log),
