@@ -23,6 +23,7 @@ from schools.models import School
 from tests.servers import (
     ROOT,
     compose_service,
+    free_port,
     gunicorn,
     http_get,
     http_post,
@@ -268,3 +269,17 @@ def test_nginx_answers_the_api_in_json_even_when_it_answers_itself(stack, settin
 
     status, headers, body = http_get(stack.proxy, "/api/provisioning/v1/runs/")
     assert status == 401 and headers["Content-Type"] == "application/json"
+
+
+def test_with_gunicorn_down_nginx_answers_the_api_with_503_and_retry_after(tmp_path):
+    with nginx(upstream=free_port(), work=tmp_path / "nginx") as (proxy, _log):
+        status, headers, body = http_get(proxy, "/api/provisioning/v1/runs/")
+        page_status, _headers, _page = http_get(proxy, "/sign-in/")
+
+    assert (status, headers["Content-Type"], headers["Retry-After"]) == (
+        503,
+        "application/json",
+        "60",
+    )
+    assert json.loads(body)["errors"][0]["code"] == "unavailable"
+    assert page_status == 502  # people's pages: nginx's own error page
