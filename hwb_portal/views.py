@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
@@ -48,7 +48,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Anything the views did not answer: the API still answers in its JSON contract."""
     if not request.path.startswith(API_PREFIX):
         return defaults.server_error(request)
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):  # database unreachable
         return api_error(
             status=503,
             code="unavailable",

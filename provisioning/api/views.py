@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, UnreadablePostError
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -67,7 +67,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DatabaseError):
+    elif isinstance(exc, OperationalError | InterfaceError):  # not reached, or went away
         logger.warning("provisioning API: the database cannot be reached (%r)", exc)
         set_rollback()
         exc = ContractError(
