@@ -1,4 +1,4 @@
-# The portal's image: web (gunicorn), worker and beat all run from it.
+# The portal's image: web (gunicorn), worker, beat and the one-off commands all run from it.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=hwb_portal.settings.production
 RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
@@ -14,4 +14,5 @@ RUN DJANGO_SECRET_KEY=build-only HWB_UPN_HASH_KEY=build-only-build-only-build-on
 RUN useradd --create-home hwb && mkdir -p /app/var/media && chown -R hwb /app/var
 USER hwb
 EXPOSE 8000
-CMD ["gunicorn", "hwb_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Behind a buffering proxy (deploy/nginx.conf), as docker-compose.yml runs it; never published.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "hwb_portal.wsgi"]

@@ -1,4 +1,5 @@
-"""System checks: a portal that would run with a missing or weak secret refuses to start."""
+"""System checks: a portal that would run with a missing or weak secret, or links that last too
+long, refuses to start."""
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -25,3 +26,21 @@ def secrets_are_set(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(deploy=False)
+def links_expire_soon_enough(app_configs, **kwargs):
+    from transfers.service_desk_authorisation import AUTHORISATION_LINK_MAX_DAYS
+
+    if settings.HWB_AUTHORISATION_LINK_DAYS <= AUTHORISATION_LINK_MAX_DAYS:
+        return []
+    return [
+        Error(
+            f"HWB_AUTHORISATION_LINK_DAYS is {settings.HWB_AUTHORISATION_LINK_DAYS}; "
+            f"service-desk authorisation links may last at most {AUTHORISATION_LINK_MAX_DAYS} "
+            "days.",
+            hint="A link opens the way to someone's account without signing in: set "
+            f"HWB_AUTHORISATION_LINK_DAYS to {AUTHORISATION_LINK_MAX_DAYS} or fewer.",
+            id="hwb.E003",
+        )
+    ]

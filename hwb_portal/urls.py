@@ -39,3 +39,7 @@ urlpatterns = [
         name="api_docs",
     ),
 ]
+
+# Under /api/ even a malformed request or an unexpected error answers in the contract's JSON.
+handler400 = "hwb_portal.views.bad_request"
+handler500 = "hwb_portal.views.server_error"

@@ -78,6 +78,7 @@ class ProvisioningRunAdmin(ReadOnlyAdmin):
         "dry_run",
         "received_at",
         "finished_at",
+        "attempts",
         "learners_summary",
         "staff_summary",
     )
@@ -88,7 +89,19 @@ class ProvisioningRunAdmin(ReadOnlyAdmin):
     actions = ["release_held", "discard_held"]
     fieldsets = (
         (None, {"fields": ("school", "status", "dry_run", "source", "mis", "client_version")}),
-        (_("When"), {"fields": ("extracted_at", "received_at", "started_at", "finished_at")}),
+        (
+            _("When"),
+            {
+                "fields": (
+                    "extracted_at",
+                    "received_at",
+                    "handed_over_at",
+                    "started_at",
+                    "attempts",
+                    "finished_at",
+                )
+            },
+        ),
         (
             _("Result"),
             {
@@ -113,7 +126,9 @@ class ProvisioningRunAdmin(ReadOnlyAdmin):
         "client_version",
         "extracted_at",
         "received_at",
+        "handed_over_at",
         "started_at",
+        "attempts",
         "finished_at",
         "learners_summary",
         "staff_summary",

@@ -96,6 +96,11 @@ class ProvisioningRun(models.Model):
     upns_removed_at = models.DateTimeField(_("UPNs removed at"), null=True, blank=True)
     # SHA-256 of the records as received: the same snapshot again needs no work.
     snapshot_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # Times a worker started applying it from the queue: a run whose worker was lost (killed,
+    # out of memory) is handed to another, and after two such starts the Hwb team is told.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When it was last given to the broker for a worker (the stalled-run sweep goes by it).
+    handed_over_at = models.DateTimeField(_("last handed to a worker"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -104,6 +109,12 @@ class ProvisioningRun(models.Model):
         indexes = [
             models.Index(fields=["school", "-received_at"]),
             models.Index(fields=["school", "status", "-finished_at"]),
+            # The stalled-run sweep reads the few unfinished runs every minute.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="provisioningrun_unfinished",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +19,12 @@ from accounts.emails import email_enqueue
 from accounts.models import AuditEntry, RetiredUsername, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from schools.identifiers import upn_hash
 from schools.models import School
 
 from .applying import SnapshotApplication
 from .emails import champions_of as _champions
-from .models import MisLearner, MisStaff, PlacementReminder, ProvisioningRun
+from .models import HeldLearnerMove, MisLearner, MisStaff, PlacementReminder, ProvisioningRun
 from .moves import learner_moves_settle
 from .selectors import last_successful_run
 from .snapshots import learners_check, snapshot_check_envelope, staff_check
@@ -104,6 +105,7 @@ def run_receive(
     ).encode()
     run = ProvisioningRun.objects.create(
         school=school,
+        handed_over_at=timezone.now() if enqueue else None,
         dry_run=dry_run,
         mis=snapshot.get("mis") or "",
         client_version=snapshot.get("client_version") or "",
@@ -113,10 +115,29 @@ def run_receive(
         snapshot_digest=hashlib.sha256(body).hexdigest(),
     )
     if enqueue:
-        from .tasks import run_apply
-
-        transaction.on_commit(lambda: run_apply.delay(run.pk))
+        transaction.on_commit(lambda: run_apply_enqueue(run.pk))
     return run
+
+
+def run_apply_enqueue(run_id: int) -> None:
+    """Hand a stored run to a worker (called once its transaction has committed).
+
+    A broker that cannot be reached loses nothing and fails nobody's request: the run stays
+    queued in the database, and the stalled-run sweep hands it over again (recovery.py).
+    """
+    from .tasks import run_apply
+
+    try:
+        run_apply.delay(run_id)
+    except Exception:
+        if run_apply.app.conf.task_always_eager:
+            raise  # applied in this process: the error is the run's own, not the broker's
+        logger.warning(
+            "provisioning run %s is stored but could not be handed to a worker; the stalled-run "
+            "sweep will hand it over",
+            run_id,
+            exc_info=True,
+        )
 
 
 def snapshot_import(
@@ -178,9 +199,11 @@ def snapshot_run_apply(
         run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
         if run.status not in {Status.QUEUED, Status.RUNNING}:
             return run
+        if run.status == Status.QUEUED:  # a start; a retry or redelivery of it is not another
+            run.attempts += 1
         run.status = Status.RUNNING
         run.started_at = timezone.now()
-        run.save(update_fields=["status", "started_at"])
+        run.save(update_fields=["status", "started_at", "attempts"])
     try:
         return _apply(run_id, progress)
     except (OperationalError, InterfaceError):
@@ -327,6 +350,12 @@ def _same_snapshot_as_last(
             Q(school=school) & (due | Q(admission_date__gt=since, admission_date__lte=today))
         ).exists()
         or MisStaff.objects.filter(Q(school=school) & due).exists()
+        # A learner's move held at this school, or decided since: its warnings and usernames
+        # are worked out afresh by a real apply.
+        or HeldLearnerMove.objects.filter(
+            Q(to_school=school) | Q(from_school=school),
+            Q(status=HeldLearnerMove.Status.OPEN) | Q(decided_at__gt=last.finished_at),
+        ).exists()
     ):
         return None
     return last
@@ -354,7 +383,7 @@ def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> 
     run.snapshot = None
     run.counts = counts
     run.errors, run.warnings = last.errors, last.warnings
-    run.record_names, run.accounts = last.record_names, last.accounts
+    run.record_names, run.accounts = last.record_names, _accounts_now(school, last.accounts)
     run.save()
     audit_record(
         actor=None,
@@ -364,6 +393,28 @@ def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> 
         details={"counts": counts, "same_as_run": last.pk},
     )
     return run
+
+
+def _accounts_now(school: School, accounts: dict) -> dict:
+    """The usernames of the same accepted records as they are now, in one query: an account
+    may have moved here in place of the one the last run reported (a transfer's Proceed)."""
+    learners = (
+        MisLearner.objects.filter(school=school, account__isnull=False)
+        .annotate(kind=Value("learner"), key=F("upn_hash"), username=F("account__username"))
+        .values_list("kind", "key", "username")
+    )
+    staff = (
+        MisStaff.objects.filter(school=school, account__isnull=False)
+        .annotate(kind=Value("staff"), key=F("staff_code"), username=F("account__username"))
+        .values_list("kind", "key", "username")
+    )
+    now = {(kind, key): username for kind, key, username in learners.union(staff, all=True)}
+    return {
+        "learners": {
+            upn: now.get(("learner", upn_hash(upn))) for upn in (accounts.get("learners") or {})
+        },
+        "staff": {code: now.get(("staff", code)) for code in (accounts.get("staff") or {})},
+    }
 
 
 # --- The Hwb team's decisions on held runs -----------------------------------------------
@@ -379,8 +430,9 @@ def run_release(
         raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
     run.status = Status.QUEUED
     run.decided_by = actor
-    run.decided_at = timezone.now()
-    run.save(update_fields=["status", "decided_by", "decided_at"])
+    run.decided_at = run.handed_over_at = timezone.now()
+    run.attempts = 0  # the start that held it finished; lost workers are counted afresh
+    run.save(update_fields=["status", "decided_by", "decided_at", "handed_over_at", "attempts"])
     audit_record(
         actor=actor,
         action="provisioning.run_released",
@@ -388,9 +440,7 @@ def run_release(
         school=run.school,
         ip_address=ip_address,
     )
-    from .tasks import run_apply
-
-    transaction.on_commit(lambda: run_apply.delay(run.pk))
+    transaction.on_commit(lambda: run_apply_enqueue(run.pk))
     return run
 
 

@@ -127,9 +127,19 @@ def snapshot_check_envelope(payload) -> dict:
                     "extracted_at must be an ISO 8601 date and time with a time zone.",
                 )
             )
-        elif extracted_at > timezone.now() + timedelta(hours=1):
+        elif extracted_at > timezone.now() + timedelta(
+            minutes=settings.HWB_SNAPSHOT_CLOCK_SKEW_MINUTES
+        ):
+            # A snapshot from the future would block every later one as stale (409): the
+            # client's clock is wrong, and only its own administrator can put it right.
             errors.append(
-                _envelope_error("extracted_at", "in_future", "extracted_at is in the future.")
+                _envelope_error(
+                    "extracted_at",
+                    "in_future",
+                    f"extracted_at is more than {settings.HWB_SNAPSHOT_CLOCK_SKEW_MINUTES} "
+                    "minutes in the future: set the clock of the computer running the "
+                    "Provisioning Client right, then send the snapshot again.",
+                )
             )
     for name in ("learners", "staff"):
         records = payload.get(name)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import recovery, services
 
 
 @shared_task(
@@ -38,3 +38,9 @@ def run_upns_remove_expired() -> int:
 @shared_task(acks_late=True)
 def ite_placement_reminders_send() -> int:
     return services.ite_placement_reminders_send()
+
+
+@shared_task
+def runs_stalled_recover() -> tuple[int, int]:
+    """Beat, every minute: runs no worker is applying are handed over again (or given up)."""
+    return recovery.runs_stalled_recover()

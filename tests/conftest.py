@@ -12,7 +12,15 @@ from accounts.second_factor import second_factor_required
 
 from .factories import PASSWORD, SchoolFactory, make_account, make_champion
 from .second_factor import give_second_factor, next_code
-from .workers import local_authorities, queue  # noqa: F401 - fixtures for the real-worker tests
+from .servers import (  # noqa: F401 - production pages need collected files; Redis down
+    cache_with_redis_down,
+    collected_static,
+)
+from .workers import (  # noqa: F401 - fixtures for the real-worker and outage tests
+    broker_down,
+    local_authorities,
+    queue,
+)
 
 
 @pytest.fixture

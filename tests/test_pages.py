@@ -33,8 +33,14 @@ def test_an_unknown_page_answers_404_in_the_portals_own_words(client, staff_memb
     assert "Page not found" in response.content.decode()
 
 
-def test_the_health_check_reports_the_database(client, db):
+def test_the_health_check_reports_the_database_and_the_broker(client, db):
     response = client.get("/healthz/")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok"}
+    assert response.json() == {"database": "ok", "broker": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_health_check_says_when_the_broker_is_down(client, db, broker_down):
+    response = client.get("/healthz/")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "broker": "unavailable"}

@@ -7,6 +7,7 @@ PostgreSQL is an error; elsewhere those tests are skipped.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,6 +50,28 @@ def queue():
     conf.task_default_queue = name
     yield name
     conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
+
+
+@pytest.fixture
+def broker_down():
+    """Tasks sent to a Redis that is not there (nothing listens on its port): a broker outage."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.broker_url)
+    _forget_broker_connections()
+    conf.task_always_eager = False
+    conf.broker_url = f"redis://127.0.0.1:{closed}/0"
+    yield conf.broker_url
+    _forget_broker_connections()
+    conf.task_always_eager, conf.broker_url = saved
+
+
+def _forget_broker_connections() -> None:
+    """Celery keeps its producer pool for the broker it first used: drop it (as after a fork)."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def start_worker(queue: str, **env_extra: str) -> subprocess.Popen:

@@ -515,7 +515,10 @@ def staff_match_list_approve(
         details={"notice": match_list.notice_id, "to_move": match_list.to_move},
     )
     notice_event_add(match_list.notice, "matches_approved", actor)
-    transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk))
+    # Robust: a broker that cannot be reached must not turn the recorded approval into an error;
+    # the list stays approved and "Run the move job again" in the admin queues the job once Redis
+    # is back.
+    transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk), robust=True)
     return match_list
 
 
@@ -538,7 +541,7 @@ def staff_matches_move_again(
         ip_address=ip_address,
         details={"moved": match_list.moved, "skipped": match_list.skipped},
     )
-    transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk))
+    transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk), robust=True)
     return match_list
 
 

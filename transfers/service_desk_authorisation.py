@@ -35,6 +35,14 @@ from .service_desk_selectors import service_desk_authorisers
 from .text import text_clean
 
 Status = ServiceDeskRequest.Status
+# However long HWB_AUTHORISATION_LINK_DAYS asks for (a system check refuses more), a link that
+# opens the way to someone's account lasts at most this many days.
+AUTHORISATION_LINK_MAX_DAYS = 14
+
+
+def authorisation_link_days() -> int:
+    """How many days an authorisation link lasts: the setting, never more than 14."""
+    return min(settings.HWB_AUTHORISATION_LINK_DAYS, AUTHORISATION_LINK_MAX_DAYS)
 
 
 def service_desk_authorisation_link(request: ServiceDeskRequest) -> str:
@@ -46,7 +54,7 @@ def service_desk_authorisation_link(request: ServiceDeskRequest) -> str:
 def _link_data(token: str) -> dict:
     try:
         data = signing.loads(
-            token, salt=LINK_SALT, max_age=timedelta(days=settings.HWB_AUTHORISATION_LINK_DAYS)
+            token, salt=LINK_SALT, max_age=timedelta(days=authorisation_link_days())
         )
     except signing.SignatureExpired:
         raise ServiceDeskError(
@@ -140,7 +148,7 @@ def service_desk_authorisation_ask(
                 "request": request,
                 "authoriser": user,
                 "link": link,
-                "link_days": settings.HWB_AUTHORISATION_LINK_DAYS,
+                "link_days": authorisation_link_days(),
             },
             language=(interface_language(user) if user else "") or "en",
             bilingual=True,  # Welsh and English, the reader's own language first

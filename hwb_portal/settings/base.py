@@ -91,10 +91,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Only rate-limit counters live here; while Redis is down each process counts in its own
+    # memory (hwb_portal/cache.py), so pages keep working and the limits still hold.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hwb_portal.cache.RedisCacheWithFallback",
             "LOCATION": REDIS_URL,
+            # A cache call never holds a page up: Redis answers in a millisecond or not at all.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -155,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
     "signin-records-expired": {
         "task": "accounts.tasks.signin_records_remove_expired",
         "schedule": crontab(hour=3, minute=45),
+    },
+    # Runs whose task was lost (broker down at commit, worker killed) are handed over again.
+    "runs-stalled-recover": {
+        "task": "provisioning.tasks.runs_stalled_recover",
+        "schedule": crontab(minute="*"),
     },
     # Emails whose delivery task was lost (broker down at commit, worker gone) are sent again.
     "emails-deliver-stragglers": {
@@ -250,13 +259,22 @@ HWB_UPN_HASH_KEY = env("HWB_UPN_HASH_KEY", default="")
 HWB_DFES_LOOKUP_RATE = env("HWB_DFES_LOOKUP_RATE", default="60/min")
 HWB_PAGE_SIZE = env.int("HWB_PAGE_SIZE", default=25)
 
+# The demo data (seed_demo) has a published password: only the local settings allow it.
+HWB_DEMO_DATA_ALLOWED = False
+
 # --- Provisioning ---------------------------------------------------------------------------
 # Snapshots bigger than this are refused with 413 (the largest secondary is under 2 MB).
 HWB_SNAPSHOT_MAX_BYTES = env.int("HWB_SNAPSHOT_MAX_BYTES", default=25 * 1024 * 1024)
+# A snapshot's extracted_at may be this far ahead of the portal's clock (clients' clocks drift);
+# further ahead is refused (400), or it would make every later snapshot of the school stale.
+HWB_SNAPSHOT_CLOCK_SKEW_MINUTES = env.int("HWB_SNAPSHOT_CLOCK_SKEW_MINUTES", default=5)
 # A snapshot in which more than this share of a school's current learners (or staff) disappear
 # without a leaving date, and at least HWB_HOLD_MIN_PEOPLE of them, is held for the Hwb team.
 HWB_HOLD_DISAPPEAR_SHARE = env.float("HWB_HOLD_DISAPPEAR_SHARE", default=0.10)
 HWB_HOLD_MIN_PEOPLE = env.int("HWB_HOLD_MIN_PEOPLE", default=5)
+# A run queued, or running with no live worker, this long is handed to a worker again by the
+# beat sweep (provisioning/recovery.py); well under the broker's visibility timeout.
+HWB_RUN_STALLED_MINUTES = env.int("HWB_RUN_STALLED_MINUTES", default=5)
 # Raw UPNs in a run's result (usernames list, record errors) are removed after this many days.
 HWB_RUN_UPN_RETENTION_DAYS = env.int("HWB_RUN_UPN_RETENTION_DAYS", default=30)
 # The daily deletion of accounts whose 12 months are up works in batches of this size.
@@ -279,8 +297,8 @@ HWB_TRANSFER_LOOKUPS_PER_HOUR = env.int("HWB_TRANSFER_LOOKUPS_PER_HOUR", default
 HWB_NOTICE_MIN_WEEKS = env.int("HWB_NOTICE_MIN_WEEKS", default=6)
 # The merger move job moves this many accounts per transaction.
 HWB_MERGER_BATCH_SIZE = env.int("HWB_MERGER_BATCH_SIZE", default=50)
-# Service-desk authorisation links expire after this many days.
-HWB_AUTHORISATION_LINK_DAYS = env.int("HWB_AUTHORISATION_LINK_DAYS", default=30)
+# Service-desk authorisation links expire after this many days (at most 14: a system check).
+HWB_AUTHORISATION_LINK_DAYS = env.int("HWB_AUTHORISATION_LINK_DAYS", default=14)
 # Largest authorisation document the service desk may attach.
 HWB_AUTHORISATION_MAX_BYTES = env.int("HWB_AUTHORISATION_MAX_BYTES", default=5 * 1024 * 1024)
 # ITE students are reminded this many days before their placement's end date.
@@ -342,7 +360,11 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Signed link tokens (emailed links) are written as [token]: "Bad Request: /path" logs them.
+    "filters": {"redact_tokens": {"()": "hwb_portal.access_log.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes logs every sign-in at INFO; our audit log already records them.
     "loggers": {"axes": {"level": "WARNING"}},

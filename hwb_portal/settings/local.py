@@ -8,6 +8,9 @@ SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="local-development-only-key-5c2b1f0e9d8a7c6b5a4f3e2d1c0b9a8f"
 )
 HWB_UPN_HASH_KEY = env("HWB_UPN_HASH_KEY", default="local-development-only-upn-hash-key-0123")
+# seed_demo (accounts with a published password) may run here, and only here (and in the tests,
+# which derive from these settings); elsewhere it wants --i-know-this-is-not-production.
+HWB_DEMO_DATA_ALLOWED = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -4,10 +4,14 @@ Token authentication only: no sessions, no cookies, no CSRF. Every answer, error
 JSON; every error is ``{"errors": [{"field", "code", "message"}]}``.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, UnreadablePostError
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,7 +20,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from provisioning.models import ClientToken, ProvisioningRun
@@ -33,7 +37,11 @@ from .serializers import (
     run_as_contract,
 )
 
+logger = logging.getLogger(__name__)
+
 RUNS_DEFAULT_LIMIT = 20
+# How long a client waits before sending again when the database cannot store its snapshot.
+RETRY_AFTER_SECONDS = 60
 RUNS_MAX_LIMIT = 100
 _READ_CHUNK = 64 * 1024
 
@@ -41,22 +49,51 @@ _READ_CHUNK = 64 * 1024
 class ContractError(exceptions.APIException):
     """An answer of the contract other than success, with the field at fault (if any)."""
 
-    def __init__(self, *, status_code: int, code: str, message, field: str = ""):
+    def __init__(
+        self, *, status_code: int, code: str, message, field: str = "", wait: int | None = None
+    ):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
         self.field = field
+        self.wait = wait  # DRF's handler sends it as Retry-After
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, answering in the contract's error shape."""
+    """DRF's handler, answering in the contract's error shape, whatever went wrong: a database
+    that cannot be reached is 503 with Retry-After (nothing was stored; send again), anything
+    unexpected is a logged 500, never the portal's HTML error page."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError | InterfaceError):  # not reached, or went away
+        logger.warning("provisioning API: the database cannot be reached (%r)", exc)
+        set_rollback()
+        exc = ContractError(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            code="unavailable",
+            message=_(
+                "The portal's database cannot be reached just now, so nothing was stored. "
+                "Send again after %(seconds)d seconds."
+            )
+            % {"seconds": RETRY_AFTER_SECONDS},
+            wait=RETRY_AFTER_SECONDS,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        logger.error(
+            "provisioning API: %s %s failed",
+            context["request"].method,
+            context["request"].path,
+            exc_info=exc,
+        )
+        exc = ContractError(
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            code="server_error",
+            message=_("The portal could not answer this request. Try again later."),
+        )
+        response = drf_exception_handler(exc, context)
     if isinstance(exc, ContractError):
         errors = [{"field": exc.field, "code": exc.code, "message": str(exc.detail)}]
     else:
@@ -102,6 +139,12 @@ class ProvisioningApiView(APIView):
 
     def get_exception_handler(self):
         return api_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Runs hold raw UPNs and usernames: no browser, proxy or client library keeps a copy.
+        add_never_cache_headers(response)
+        return response
 
 
 # --- Reads, by what the client's token may see ---------------------------------------------------
@@ -265,6 +308,11 @@ class SnapshotCreateView(ProvisioningApiView):
             409: _error("`extracted_at` is older than the school's last applied snapshot."),
             413: _error("The body is larger than the portal accepts (25 MB by default)."),
             415: _error("The body is sent with a Content-Type other than `application/json`."),
+            500: _error("The portal failed unexpectedly; nothing more can be said. Try later."),
+            503: _error(
+                "The portal's database cannot be reached, so nothing was stored: send the "
+                "snapshot again after `Retry-After` seconds."
+            ),
         },
         examples=[
             OpenApiExample(
@@ -337,8 +385,12 @@ class SnapshotCreateView(ProvisioningApiView):
                 field="extracted_at",
                 message=str(error),
             ) from None
-        # Where Celery runs eagerly the run has been applied already: say so.
-        run.refresh_from_db(fields=["status"])
+        # Where Celery runs eagerly the run has been applied already: say so. The run is
+        # stored whatever happens now, so a database gone since is no reason to answer 503.
+        try:
+            run.refresh_from_db(fields=["status"])
+        except DatabaseError:
+            logger.warning("provisioning run %s is stored; its status could not be read", run.pk)
         status_url = reverse("provisioning_api:run_detail", args=[run.pk])
         return Response(
             {"run": run.pk, "status": run.status, "status_url": status_url},

@@ -248,6 +248,35 @@ def test_a_wrong_envelope_is_refused_field_by_field(client, school, secret):
     assert rows_written() == before
 
 
+def test_a_snapshot_from_more_than_a_few_minutes_ahead_is_refused_and_blocks_nothing(
+    client, school, secret, django_capture_on_commit_callbacks
+):
+    """A client whose clock runs half an hour fast is told so; its school's next snapshot,
+    from a right clock, is still taken (a future extracted_at would have made it stale)."""
+    ahead = snapshot(school, extracted_at=datetime.now(UTC) + timedelta(minutes=30))
+    before = rows_written()
+
+    response = send(client, secret, ahead)
+
+    assert response.status_code == 400
+    error = assert_errors_shape(response)[0]
+    assert (error["field"], error["code"]) == ("extracted_at", "in_future")
+    assert "clock" in error["message"]
+    assert rows_written() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, secret, snapshot(school, learners=[learner_record()]))
+    assert response.status_code == 202
+    assert ProvisioningRun.objects.get().status == "succeeded"
+
+
+def test_a_clock_a_minute_or_two_fast_is_allowed(client, school, secret):
+    response = send(
+        client, secret, snapshot(school, extracted_at=datetime.now(UTC) + timedelta(minutes=2))
+    )
+
+    assert response.status_code == 202
+
+
 def test_a_snapshot_that_is_a_json_list_is_refused(client, school, secret):
     response = send(client, secret, "[]")
 
@@ -498,6 +527,21 @@ def test_the_runs_list_shows_the_schools_recent_runs_newest_first(
 
     limited = get(client, secret, f"{API}/runs/?limit=2").json()["runs"]
     assert [run["run"] for run in limited] == ids[:0:-1]
+
+
+def test_answers_holding_raw_upns_are_never_stored_by_a_cache(
+    client, school, secret, django_capture_on_commit_callbacks
+):
+    upn = make_upn()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = send(client, secret, snapshot(school, learners=[learner_record(upn)])).json()[
+            "run"
+        ]
+
+    for path in (f"{API}/runs/{run_id}/", f"{API}/runs/"):
+        response = get(client, secret, path)
+        assert upn in response.content.decode()
+        assert "no-store" in response["Cache-Control"]
 
 
 def test_the_runs_list_shows_twenty_unless_asked(client, school, secret):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AuditEntry, SchoolRole, User
+from accounts.models import AccountMove, AuditEntry, SchoolRole, User
 from provisioning.models import MisLearner, MisStaff, ProvisioningRun
 from provisioning.services import (
     ProvisioningError,
@@ -92,6 +92,33 @@ def test_the_same_snapshot_twice_changes_nothing_the_second_time(school):
     assert list(User.objects.order_by("pk").values()) == accounts_before
     # Only the run itself is audited.
     assert AuditEntry.objects.count() == audit_before + 1
+
+
+def test_a_repeated_snapshot_reports_the_usernames_as_they_are_now(school, other_school):
+    """After a transfer, the new school's unchanged snapshot names the account that moved there
+    (the one its holder signs in with), not the fresh account it replaced (now deactivated)."""
+    from transfers.services import account_take_over
+
+    siân = staff_record(forename="Siân", surname="Jones", start_date="2026-09-01")
+    pupil = learner_record()
+    first = apply(school, [pupil], [siân])
+    fresh = User.objects.get(username=first.accounts["staff"][siân["staff_code"]])
+    previous = make_account(school=other_school, first_name="Siân", last_name="Jones")
+    account_take_over(
+        previous=previous,
+        replaced=fresh,
+        new_school=school,
+        reason=AccountMove.Reason.TRANSFER,
+        actor=None,
+        details={},
+    )
+
+    again = apply(school, [pupil], [siân])
+
+    assert again.counts["staff"]["unchanged"] == 1
+    assert again.accounts["staff"] == {siân["staff_code"]: previous.username}
+    assert again.accounts["learners"] == first.accounts["learners"]
+    assert not User.objects.get(pk=fresh.pk).is_active
 
 
 def test_a_clashing_name_takes_the_next_free_number(school, other_school):

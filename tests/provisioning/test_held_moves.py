@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AccountMove, AuditEntry, OutboundEmail, User
 from provisioning.credentials import client_token_issue
+from provisioning.held_moves import held_move_keep_apart, held_move_move
 from provisioning.models import HeldLearnerMove, MisLearner, ProvisioningRun
 from provisioning.services import learner_admissions_settle, run_receive, snapshot_import
 from tests.conftest import sign_in
@@ -238,6 +239,25 @@ def test_a_later_run_keeps_the_hold_without_a_second_one_or_another_email(
     assert [w["code"] for w in again.warnings] == ["move_held"]
     account.refresh_from_db()
     assert account.school != secondary
+
+
+def test_a_repeated_snapshot_reports_a_held_learner_as_it_is_now(secondary, held, hwb_team):
+    """The same snapshot again is not applied anew, but a held learner's username stays unknown
+    to the claiming school, and after the Hwb team's decision the repeat says what is true now."""
+    record, account, first, hold = held
+    repeat = apply(secondary, [someone_else(record)], datetime(2026, 9, 4, tzinfo=UTC))
+    assert repeat.accounts["learners"] == {record["upn"]: None}
+    assert [w["code"] for w in repeat.warnings] == ["move_held"]
+
+    held_move_keep_apart(hold=hold, actor=hwb_team)
+    after = apply(secondary, [someone_else(record)], datetime(2026, 9, 5, tzinfo=UTC))
+    assert after.accounts["learners"] == {record["upn"]: None}
+    assert [w["code"] for w in after.warnings] == ["upn_in_use"]
+
+    held_move_move(hold=HeldLearnerMove.objects.get(pk=hold.pk), actor=hwb_team)
+    moved = apply(secondary, [someone_else(record)], datetime(2026, 9, 6, tzinfo=UTC))
+    assert moved.accounts["learners"] == {record["upn"]: account.username}
+    assert moved.warnings == []
 
 
 def test_when_the_new_schools_record_comes_to_agree_the_account_moves(secondary, held):

@@ -51,3 +51,12 @@ def test_the_lookup_is_rate_limited_per_account(client, staff_member, other_scho
     assert statuses[:60] == [200] * 60
     assert statuses[60] == 429
     cache.clear()
+
+
+def test_the_lookup_answers_and_is_still_limited_while_redis_is_down(
+    client, staff_member, other_school, cache_with_redis_down
+):
+    sign_in(client, staff_member, reauthenticated=False)
+    statuses = [client.get("/schools/lookup/6814004/").status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60
+    assert statuses[60] == 429

@@ -456,6 +456,19 @@ def test_approval_moves_the_confirmed_accounts(
     assert "Not moved, as the local authority decided: 2." in officer_email.body
 
 
+def test_an_approval_while_redis_is_down_is_kept_and_the_move_can_be_queued_again(
+    admin_client, submitted, broker_down, django_capture_on_commit_callbacks
+):
+    match_list = StaffMatchList.objects.get()
+    url = reverse("admin:transfers_staffmatchlist_approve", args=[match_list.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url)
+    assert response.status_code == 302
+    match_list.refresh_from_db()
+    assert (match_list.status, match_list.moved) == ("approved", 0)
+    assert "Run the move job again" in page_text(admin_client.get(admin_change(match_list)))
+
+
 def test_the_fresh_accounts_are_deactivated_for_deletion(submitted, hwb_team):
     fresh = {
         key: User.objects.get(pk=submitted.records[key].account_id) for key in ("sian", "elin")

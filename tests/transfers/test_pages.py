@@ -312,6 +312,20 @@ def test_step_one_limits_the_attempts_an_hour(client, moved, settings):
     assert "too many attempts" in body and "Try again in an hour." in body
 
 
+def test_step_one_works_and_still_counts_attempts_while_redis_is_down(
+    client, moved, settings, cache_with_redis_down, caplog
+):
+    """Redis holds only the attempt counter: without it each process counts in its own memory
+    (and says so in the log), so the page answers and nobody can list usernames meanwhile."""
+    settings.HWB_TRANSFER_LOOKUPS_PER_HOUR = 2
+    sign_in(client, moved.new)
+    for _attempt in range(2):
+        _step_one_error(client, dfes_number="6612001", username="nobodyhere")
+    body = _step_one_error(client, dfes_number="6612001", username=moved.old.username)
+    assert "too many attempts" in body
+    assert "Redis cannot be reached" in caplog.text
+
+
 def test_a_submit_the_rules_now_refuse_goes_back_to_the_form(
     client, moved, django_capture_on_commit_callbacks
 ):

@@ -373,7 +373,7 @@ def test_asking_emails_the_previous_headteacher_a_signed_link(moved, awaiting, h
     assert "Dear Gwenllian Ellis," in message.body
     # The account's holder is named, not just "their account".
     assert f"The account to move: {moved.old.username}, held by Siân Jones" in message.body
-    assert "The link expires in 30 days and works once." in message.body
+    assert "The link expires in 14 days and works once." in message.body
     assert service_desk_request_from_link(link_token(message)) == awaiting
     event = awaiting.events.get(action="authorisation_asked")
     assert (event.actor_username, event.note) == (hwb_team.username, moved.head.email)
@@ -494,15 +494,24 @@ def test_a_tampered_link_is_refused(awaiting):
 
 
 def test_an_expired_link_changes_nothing(awaiting, settings):
+    """Links last 14 days, however long the setting asks for: a forwarded or leaked link is
+    not a standing key to someone's account."""
     token = link_token(mail.outbox[0])
+    assert "expires in 14 days" in mail.outbox[0].body
     sent = awaiting.authorisation_requested_at
-    with time_machine.travel(sent + timedelta(days=30) - timedelta(minutes=1)):
+    with time_machine.travel(sent + timedelta(days=14) - timedelta(minutes=1)):
         assert service_desk_request_from_link(token) == awaiting
     with (
-        time_machine.travel(sent + timedelta(days=30, minutes=1)),
+        time_machine.travel(sent + timedelta(days=14, minutes=1)),
         pytest.raises(ServiceDeskError, match="This link has expired."),
     ):
         answer(token)
+    settings.HWB_AUTHORISATION_LINK_DAYS = 30
+    with (
+        time_machine.travel(sent + timedelta(days=15)),
+        pytest.raises(ServiceDeskError, match="This link has expired."),
+    ):
+        service_desk_request_from_link(token)
     settings.HWB_AUTHORISATION_LINK_DAYS = 3
     with (
         time_machine.travel(sent + timedelta(days=3, minutes=1)),
@@ -511,6 +520,15 @@ def test_an_expired_link_changes_nothing(awaiting, settings):
         service_desk_request_from_link(token)
     awaiting.refresh_from_db()
     assert awaiting.status == Status.AWAITING and awaiting.authoriser_name == ""
+
+
+def test_a_link_lifetime_over_14_days_is_refused_at_start_up(settings):
+    from django.core.checks import run_checks
+
+    settings.HWB_AUTHORISATION_LINK_DAYS = 30
+    assert "hwb.E003" in [error.id for error in run_checks()]
+    settings.HWB_AUTHORISATION_LINK_DAYS = 14
+    assert "hwb.E003" not in [error.id for error in run_checks()]
 
 
 def test_a_replayed_link_answers_once(moved, awaiting):

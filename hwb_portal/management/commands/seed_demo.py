@@ -8,7 +8,8 @@ it is.
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -132,8 +133,28 @@ def _snapshot(dfes: str, learners: list[dict], extracted_at, staff=None) -> dict
 class Command(BaseCommand):
     help = "Create demo schools and provision their people from MIS snapshots; print sign-ins."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Load the demo data outside the local settings (a throwaway demo server).",
+        )
+
     def handle(self, *args, **options):
+        # The demo's accounts share a password printed in the README, one is a superuser: a
+        # live portal must never get them. Only the local settings (and the tests') allow it.
+        if not settings.HWB_DEMO_DATA_ALLOWED and not options["not_production"]:
+            raise CommandError(
+                "seed_demo creates accounts whose password is published (and a superuser), so "
+                "it runs only with the local settings. For a throwaway demo server, run it "
+                "with --i-know-this-is-not-production. For a real portal, create the Hwb "
+                "team's first account with: python manage.py createsuperuser"
+            )
+        self._seed()
+
+    @transaction.atomic
+    def _seed(self):
         now = timezone.now()
         schools = {}
         for dfes, name_en, name_cy, phase in SCHOOLS + CLIENT_DEMO_SCHOOLS:
