@@ -493,9 +493,9 @@ def test_a_hold_the_schools_settled_meanwhile_is_not_decided_again(client, hwb_t
 
 def test_deciding_needs_the_change_permission_and_a_post(client, held, secondary):
     _record, _account, _run, hold = held
-    reader = make_account(school=secondary, first_name="Rhys", last_name="Reader")
-    reader.is_staff = True
-    reader.save()
+    reader = make_account(
+        kind=User.Kind.HWB_TEAM, first_name="Rhys", last_name="Reader", is_staff=True
+    )
     reader.user_permissions.add(Permission.objects.get(codename="view_heldlearnermove"))
     client.force_login(reader)
 
