@@ -23,6 +23,7 @@ from accounts.usernames import usernames_allocate
 from schools.models import School
 
 from . import policy
+from .contract import LEARNER_COUNTS, STAFF_COUNTS
 from .models import HeldLearnerMove, MisStaff, ProvisioningRun
 from .moves import learner_moves_settle
 from .snapshots import MESSAGES, CheckedRecords
@@ -230,7 +231,7 @@ class SnapshotApplication:
                 FROM {table} m
                 LEFT JOIN stage_{kind} s ON s.{key} = m.{key}
                 LEFT JOIN stage_kept k ON k.kind = %s AND k.record_key = m.{key}
-                WHERE m.school_id = %s AND m.leaving_date IS NULL
+                WHERE m.school_id = %s AND {policy.current_sql("m")}
                 """,  # noqa: S608
                 [kind, self.school.pk],
             ).fetchone()
@@ -313,7 +314,7 @@ class SnapshotApplication:
         return self._sql(
             f"""
             UPDATE {table} SET leaving_date = %s, absent = %s, updated_at = %s
-            WHERE school_id = %s AND leaving_date IS NULL
+            WHERE school_id = %s AND {policy.current_sql(table)}
               AND NOT EXISTS (SELECT 1 FROM stage_{kind} s WHERE s.{key} = {table}.{key})
               AND NOT EXISTS (SELECT 1 FROM stage_kept k
                               WHERE k.kind = %s AND k.record_key = {table}.{key})
@@ -344,30 +345,29 @@ class SnapshotApplication:
         """Accounts for people on roll (or admitted for a later date) who have none yet,
         including those whose leaving date is still ahead (an ITE placement's end, a fixed-term
         contract): the first run on or after that date deactivates them as usual."""
+        left, left_params = policy.deactivated_by_run_sql("m", run_date=self.today)
         if kind == "learner":
             rows = self._sql(
-                """
+                f"""
                 SELECT m.id, m.forename, m.surname, s.username_base, %s, m.upn_hash
                 FROM provisioning_mislearner m JOIN stage_learner s ON s.upn_hash = m.upn_hash
-                WHERE m.school_id = %s AND m.account_id IS NULL
-                  AND (m.leaving_date IS NULL OR m.leaving_date > %s)
+                WHERE m.school_id = %s AND m.account_id IS NULL AND NOT {left}
                   AND NOT EXISTS (SELECT 1 FROM accounts_user x WHERE x.upn_hash = m.upn_hash)
                 ORDER BY m.id
-                """,
-                [User.Kind.LEARNER, self.school.pk, self.today],
+                """,  # noqa: S608
+                [User.Kind.LEARNER, self.school.pk, *left_params],
             ).fetchall()
         else:
             rows = [
                 (record_id, forename, surname, base, _STAFF_KIND[role], None)
                 for record_id, forename, surname, base, role in self._sql(
-                    """
+                    f"""
                     SELECT m.id, m.forename, m.surname, s.username_base, m.role
                     FROM provisioning_misstaff m JOIN stage_staff s ON s.staff_code = m.staff_code
-                    WHERE m.school_id = %s AND m.account_id IS NULL
-                      AND (m.leaving_date IS NULL OR m.leaving_date > %s)
+                    WHERE m.school_id = %s AND m.account_id IS NULL AND NOT {left}
                     ORDER BY m.id
-                    """,
-                    [self.school.pk, self.today],
+                    """,  # noqa: S608
+                    [self.school.pk, *left_params],
                 ).fetchall()
             ]
         if not rows:
@@ -473,18 +473,18 @@ class SnapshotApplication:
     def _new_roll_conflicts(self) -> dict[int, int]:
         """Learners newly on roll here whose account's school still has them on roll."""
         rows = self._sql(
-            """
+            f"""
             SELECT u.school_id, COUNT(*)
             FROM stage_learner s
             JOIN provisioning_mislearner m ON m.school_id = %s AND m.upn_hash = s.upn_hash
             JOIN accounts_user u ON u.id = m.account_id
-            WHERE s.cls IN ('new', 'restored') AND m.leaving_date IS NULL
+            WHERE s.cls IN ('new', 'restored') AND {policy.current_sql("m")}
               AND u.school_id <> m.school_id
               AND EXISTS (SELECT 1 FROM provisioning_mislearner h
                           WHERE h.account_id = u.id AND h.school_id = u.school_id
-                            AND h.leaving_date IS NULL)
+                            AND {policy.current_sql("h")})
             GROUP BY u.school_id
-            """,
+            """,  # noqa: S608
             [self.school.pk],
         ).fetchall()
         return dict(rows)
@@ -509,14 +509,14 @@ class SnapshotApplication:
         """A warning for each record of this snapshot whose account's move is held (at either
         school), or whom the Hwb team kept apart from the account of its UPN."""
         rows = self._sql(
-            """
+            f"""
             SELECT s.upn_hash, k.status, k.to_school_id
             FROM provisioning_heldlearnermove k
             JOIN accounts_user u ON u.id = k.account_id
             JOIN stage_learner s ON s.upn_hash = u.upn_hash
             WHERE (k.status = %s AND (k.to_school_id = %s OR k.from_school_id = %s))
-               OR (k.status = %s AND k.to_school_id = %s AND s.leaving_date IS NULL)
-            """,
+               OR (k.status = %s AND k.to_school_id = %s AND {policy.current_sql("s")})
+            """,  # noqa: S608
             [
                 HeldLearnerMove.Status.OPEN,
                 self.school.pk,
@@ -565,7 +565,7 @@ class SnapshotApplication:
                 FROM stage_{kind} s JOIN {table} m ON m.school_id = %s AND m.{key} = s.{key}
                 WHERE s.cls IN ('changed', 'restored')
                   AND m.account_id = accounts_user.id AND accounts_user.school_id = m.school_id
-                  AND m.leaving_date IS NULL
+                  AND {policy.current_sql("m")}
                   AND (accounts_user.first_name <> s.forename
                        OR accounts_user.last_name <> s.surname)
                 """,  # noqa: S608
@@ -592,32 +592,33 @@ class SnapshotApplication:
         ):
             if not self._has(kind, "restored"):
                 continue
+            restorable, restorable_params = policy.restorable_sql("accounts_user")
             restored = self._sql(
                 f"""
                 UPDATE accounts_user SET is_active = %s, deactivated_at = NULL,
                     deactivation_reason = '', deletion_due_at = NULL
                 FROM {table} m
                 WHERE m.account_id = accounts_user.id AND m.school_id = %s
-                  AND accounts_user.school_id = m.school_id AND m.leaving_date IS NULL
-                  AND NOT accounts_user.is_active AND accounts_user.deactivation_reason = %s
+                  AND accounts_user.school_id = m.school_id AND {policy.current_sql("m")}
+                  AND {restorable}
                 RETURNING accounts_user.id, accounts_user.username
                 """,  # noqa: S608
-                [True, self.school.pk, User.DeactivationReason.LEFT],
+                [True, self.school.pk, *restorable_params],
             ).fetchall()
             self._audit_rows(restored, action="account.restored")
 
     def _deactivate_leavers(self) -> None:
         """Rule 2: deactivated by the first run on or after the leaving date."""
         by_leaving_date = defaultdict(list)
+        left, left_params = policy.deactivated_by_run_sql("m", run_date=self.today)
         for table in ("provisioning_mislearner", "provisioning_misstaff"):
             for user_id, leaving in self._sql(
                 f"""
                 SELECT u.id, m.leaving_date FROM {table} m
                 JOIN accounts_user u ON u.id = m.account_id
-                WHERE m.school_id = %s AND u.school_id = m.school_id AND u.is_active
-                  AND m.leaving_date <= %s
+                WHERE m.school_id = %s AND u.school_id = m.school_id AND u.is_active AND {left}
                 """,  # noqa: S608
-                [self.school.pk, self.today],
+                [self.school.pk, *left_params],
             ).fetchall():
                 if isinstance(leaving, str):  # SQLite
                     leaving = date.fromisoformat(leaving)
@@ -626,7 +627,7 @@ class SnapshotApplication:
             User.objects.filter(pk__in=user_ids).update(
                 is_active=False,
                 deactivated_at=self.now,
-                deactivation_reason=User.DeactivationReason.LEFT,
+                deactivation_reason=policy.LEAVER_REASON,
                 deletion_due_at=policy.deletion_due(leaving),
             )
             rows = User.objects.filter(pk__in=user_ids).values_list("pk", "username")
@@ -654,9 +655,9 @@ class SnapshotApplication:
         """The headteacher is the account of the current staff record marked as such."""
         heads = list(
             MisStaff.objects.filter(
+                policy.current_q(),
                 school=self.school,
                 is_headteacher=True,
-                leaving_date__isnull=True,
                 account__school=self.school,
                 account__is_active=True,
             ).values_list("account_id", flat=True)
@@ -689,19 +690,16 @@ class SnapshotApplication:
         if kind == "learner":
             moved = list(self.moved_in) or [0]
             marks = ", ".join(["%s"] * len(moved))
+            on_roll, on_roll_params = policy.on_roll_sql("m", today=self.today)
             category = f"""CASE
                 WHEN m.account_id IN ({marks}) THEN 'moved_in'
-                WHEN m.leaving_date IS NULL
-                     AND (m.admission_date IS NULL OR m.admission_date <= %s)
-                     AND u.school_id <> m.school_id THEN 'awaiting_leaver'
+                WHEN {on_roll} AND u.school_id <> m.school_id THEN 'awaiting_leaver'
                 WHEN s.cls = 'new' THEN 'created'
                 WHEN s.cls = 'leaving' THEN 'left'
                 WHEN s.cls IN ('changed', 'restored') THEN 'updated'
                 ELSE 'unchanged' END"""
-            params = [*moved, self.today]
-            counts = dict.fromkeys(
-                ("created", "updated", "unchanged", "left", "moved_in", "awaiting_leaver"), 0
-            )
+            params = [*moved, *on_roll_params]
+            counts = dict.fromkeys(LEARNER_COUNTS, 0)
             checked = self.learners
         else:
             category = """CASE WHEN s.cls = 'new' THEN 'created'
@@ -709,7 +707,7 @@ class SnapshotApplication:
                 WHEN s.cls IN ('changed', 'restored') THEN 'updated'
                 ELSE 'unchanged' END"""
             params = []
-            counts = dict.fromkeys(("created", "updated", "unchanged", "left"), 0)
+            counts = dict.fromkeys(STAFF_COUNTS, 0)
             checked = self.staff
         for name, number in self._sql(
             f"""
@@ -724,8 +722,9 @@ class SnapshotApplication:
         ).fetchall():
             counts[name] = number
         counts["left"] += absent
+        counts["received"] = checked.received
         counts["rejected"] = checked.received - len(checked.rows)
-        return {"received": checked.received, **counts}
+        return counts
 
     def _usernames(self) -> dict:
         learner_names = dict(

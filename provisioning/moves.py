@@ -75,8 +75,10 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
     own_cursor = cursor is None
     cursor = cursor or connection.cursor()
     try:
+        on_roll, on_roll_params = policy.on_roll_sql("m", today=today)
+        may_move, may_move_params = policy.account_may_move_sql("u")
         scope = ""
-        params: list = [today]
+        scope_params: list = []
         if scope_school is not None:
             # Every learner with a record here: on roll here (their account may come), or
             # with their account here (it may go). Index look-ups, not a scan of Wales.
@@ -84,7 +86,7 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
                 "AND m.account_id IN (SELECT r.account_id FROM provisioning_mislearner r"
                 " WHERE r.school_id = %s AND r.account_id IS NOT NULL)"
             )
-            params.append(scope_school.pk)
+            scope_params.append(scope_school.pk)
         cursor.execute(
             f"""
             SELECT m.account_id, u.school_id, m.school_id,
@@ -95,17 +97,15 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
             JOIN accounts_user u ON u.id = m.account_id
             LEFT JOIN provisioning_mislearner h
                    ON h.account_id = u.id AND h.school_id = u.school_id
-            WHERE m.leaving_date IS NULL
-              AND (m.admission_date IS NULL OR m.admission_date <= %s)
-              AND u.kind = 'learner' AND u.deactivation_reason IN ('', 'left')
+            WHERE {on_roll} AND {may_move}
               AND (u.school_id IS NULL OR u.school_id <> m.school_id)
               {scope}
               AND NOT EXISTS (SELECT 1 FROM provisioning_mislearner o
                               WHERE o.account_id = u.id AND o.school_id = u.school_id
-                                AND o.leaving_date IS NULL)
+                                AND {policy.current_sql("o")})
             ORDER BY m.account_id, m.school_id
             """,  # noqa: S608
-            params,
+            [*on_roll_params, *may_move_params, *scope_params],
         )
         rows = cursor.fetchall()
     finally:

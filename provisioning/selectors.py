@@ -16,7 +16,7 @@ from accounts.selectors import champion_school
 from schools.identifiers import upn_hash
 from schools.models import School
 
-from . import messages
+from . import messages, policy
 from .models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
 
 RUNS_SHOWN = 10
@@ -182,25 +182,18 @@ def _learner_names(school_id: int, upns: set[str]) -> dict[str, str]:
 # --- Learners between two schools ---------------------------------------------------------------
 
 
-def _on_roll(today: date) -> Q:
-    """policy.is_on_roll as a filter: no leaving date, and admitted by today (or undated)."""
-    return Q(leaving_date__isnull=True) & (
-        Q(admission_date__isnull=True) | Q(admission_date__lte=today)
-    )
-
-
 def learners_awaiting_leaver(*, school: School, today: date | None = None) -> list[MisLearner]:
     """Learners on roll here whose account is still at another school that has them on roll.
 
     Their account moves here as soon as that school records a leaving date. Each record comes
     with ``account.school`` loaded (one query in all).
     """
-    today = today or timezone.localdate()
+    on_roll = policy.on_roll_q(today=today or timezone.localdate())
     still_there = MisLearner.objects.filter(
-        _on_roll(today), account_id=OuterRef("account_id"), school_id=OuterRef("account__school")
+        on_roll, account_id=OuterRef("account_id"), school_id=OuterRef("account__school")
     )
     return list(
-        MisLearner.objects.filter(_on_roll(today), school=school, account__school__isnull=False)
+        MisLearner.objects.filter(on_roll, school=school, account__school__isnull=False)
         .exclude(account__school=school)
         .filter(Exists(still_there))
         .select_related("account__school")
@@ -214,12 +207,10 @@ def learners_in_roll_conflict(*, school: School, today: date | None = None) -> l
     Each item is the *other* school's record (with ``school`` and ``account`` loaded), annotated
     with ``year_group_here``: one row per other school claiming the learner, in one query.
     """
-    today = today or timezone.localdate()
-    here = MisLearner.objects.filter(
-        _on_roll(today), school=school, account_id=OuterRef("account_id")
-    )
+    on_roll = policy.on_roll_q(today=today or timezone.localdate())
+    here = MisLearner.objects.filter(on_roll, school=school, account_id=OuterRef("account_id"))
     return list(
-        MisLearner.objects.filter(_on_roll(today), account__school=school)
+        MisLearner.objects.filter(on_roll, account__school=school)
         .exclude(school=school)
         .filter(Exists(here))
         .annotate(year_group_here=Subquery(here.values("year_group")[:1]))
@@ -258,7 +249,7 @@ def learners_kept_apart(*, school: School) -> list[MisLearner]:
         account__upn_hash=OuterRef("upn_hash"),
     )
     return list(
-        MisLearner.objects.filter(school=school, account__isnull=True, leaving_date__isnull=True)
+        MisLearner.objects.filter(policy.current_q(), school=school, account__isnull=True)
         .filter(Exists(kept))
         .order_by("surname", "forename", "pk")
     )

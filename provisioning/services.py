@@ -22,6 +22,7 @@ from accounts.services import audit_record
 from schools.identifiers import upn_hash
 from schools.models import School
 
+from . import policy
 from .applying import SnapshotApplication
 from .emails import champions_of as _champions
 from .models import HeldLearnerMove, MisLearner, MisStaff, PlacementReminder, ProvisioningRun
@@ -344,12 +345,13 @@ def _same_snapshot_as_last(
     ):
         return None
     since = timezone.localdate(last.finished_at)
-    due = Q(leaving_date__gt=since, leaving_date__lte=today)
     if (
         MisLearner.objects.filter(
-            Q(school=school) & (due | Q(admission_date__gt=since, admission_date__lte=today))
+            policy.dates_came_due_q(since=since, today=today), school=school
         ).exists()
-        or MisStaff.objects.filter(Q(school=school) & due).exists()
+        or MisStaff.objects.filter(
+            policy.dates_came_due_q(since=since, today=today, admission=False), school=school
+        ).exists()
         # A learner's move held at this school, or decided since: its warnings and usernames
         # are worked out afresh by a real apply.
         or HeldLearnerMove.objects.filter(
@@ -364,8 +366,7 @@ def _same_snapshot_as_last(
 def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> ProvisioningRun:
     """Record a repeated snapshot as applied: every accepted record unchanged."""
     awaiting = (
-        MisLearner.objects.filter(school=school, leaving_date__isnull=True)
-        .filter(Q(admission_date__isnull=True) | Q(admission_date__lte=timezone.localdate()))
+        MisLearner.objects.filter(policy.on_roll_q(today=timezone.localdate()), school=school)
         .exclude(account__school=school)
         .exclude(account__isnull=True)
         .count()
