@@ -7,7 +7,6 @@ are in ``policy.py``.
 """
 
 import io
-import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from accounts.bulk import (
+    AccountRef,
+    accounts_insert_from,
+    audit_entries_insert_from,
+    audit_entry_build,
+)
 from accounts.models import AuditEntry, SchoolRole, User
 from accounts.services import audit_record, school_role_grant
 from accounts.usernames import usernames_allocate
@@ -25,10 +30,9 @@ from schools.models import School
 from . import policy
 from .contract import LEARNER_COUNTS, STAFF_COUNTS
 from .models import HeldLearnerMove, MisStaff, ProvisioningRun
-from .moves import learner_moves_settle
+from .moves import ACTOR, learner_moves_settle
 from .snapshots import MESSAGES, CheckedRecords
 
-ACTOR = "provisioning"
 LEARNER_COLUMNS = (
     "upn_hash",
     "forename",
@@ -73,8 +77,20 @@ STAGING_TABLES = {
     # Keys of rejected records: they stay as they were, so they must not look absent.
     "stage_kept": "kind varchar(7), record_key varchar(64)",
     "new_account": "record_id bigint, username varchar(64), username_base varchar(64),"
-    " first_name varchar(100), last_name varchar(100), kind varchar(20), upn_hash varchar(64)",
+    " email varchar(254), first_name varchar(100), last_name varchar(100), kind varchar(20),"
+    " upn_hash varchar(64)",
 }
+# The new accounts of a run, staged for accounts_insert_from (their columns named as User's).
+NEW_ACCOUNT_COLUMNS = (
+    "record_id",
+    "username",
+    "username_base",
+    "email",
+    "first_name",
+    "last_name",
+    "kind",
+    "upn_hash",
+)
 _STAFF_KIND = {
     "teaching": User.Kind.STAFF,
     "support": User.Kind.STAFF,
@@ -117,7 +133,6 @@ class SnapshotApplication:
         self.now = timezone.now()
         self.pg = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
-        self.details = json.dumps({"run": run.pk})
         self.inserted: dict[str, int] = defaultdict(int)
         self.held_here: set[str] = set()
 
@@ -374,40 +389,31 @@ class SnapshotApplication:
             return
         usernames = usernames_allocate([row[3] for row in rows])
         self._sql("DELETE FROM new_account")
-        self._load(
-            "new_account",
-            (
-                "record_id",
-                "username",
-                "username_base",
-                "first_name",
-                "last_name",
-                "kind",
-                "upn_hash",
-            ),
-            [
-                (record_id, username, base, forename, surname, account_kind, upn_hash)
-                for (record_id, forename, surname, base, account_kind, upn_hash), username in zip(
-                    rows, usernames, strict=True
-                )
-            ],
-        )
+        domain = "@" + settings.HWB_EMAIL_DOMAIN
+        staged = [
+            (record_id, username, base, username + domain, forename, surname, account_kind, hashed)
+            for (record_id, forename, surname, base, account_kind, hashed), username in zip(
+                rows, usernames, strict=True
+            )
+        ]
+        self._load("new_account", NEW_ACCOUNT_COLUMNS, staged)
         self.inserted["accounts_user"] += len(rows)
         self.inserted["accounts_auditentry"] += len(rows)
-        unusable = "!" + secrets.token_urlsafe(30)  # no password until one is issued
-        domain = "@" + settings.HWB_EMAIL_DOMAIN
-        concat = "n.username || %s"
-        self._sql(
-            f"""
-            INSERT INTO accounts_user (password, last_login, is_superuser, username, username_base,
-                email, first_name, last_name, kind, school_id, local_authority_id, upn_hash,
-                is_active, is_staff, must_change_password, preferred_language, date_joined,
-                deactivated_at, deactivation_reason, deletion_due_at, session_generation)
-            SELECT %s, NULL, %s, n.username, n.username_base, {concat}, n.first_name, n.last_name,
-                n.kind, %s, NULL, n.upn_hash, %s, %s, %s, '', %s, NULL, '', NULL, 0
-            FROM new_account n
-            """,  # noqa: S608
-            [unusable, False, domain, self.school.pk, True, False, False, self.now],
+        accounts_insert_from(
+            self.cursor,
+            source="new_account n",
+            columns={
+                "username": "n.username",
+                "username_base": "n.username_base",
+                "email": "n.email",
+                "first_name": "n.first_name",
+                "last_name": "n.last_name",
+                "kind": "n.kind",
+                "upn_hash": "n.upn_hash",
+            },
+            password="!" + secrets.token_urlsafe(30),  # no password until one is issued
+            school=self.school,
+            date_joined=self.now,
         )
         table = "provisioning_mislearner" if kind == "learner" else "provisioning_misstaff"
         self._sql(
@@ -418,8 +424,7 @@ class SnapshotApplication:
             """,  # noqa: S608
         )
         self._audit_from(
-            "SELECT u.id, u.username FROM new_account n "
-            "JOIN accounts_user u ON u.username = n.username",
+            "new_account n JOIN accounts_user u ON u.username = n.username",
             action="account.created",
         )
 
@@ -447,25 +452,26 @@ class SnapshotApplication:
             if changed > 50 + 0.1 * size:
                 self._sql(f"ANALYZE {table}")
 
-    def _audit_from(self, select: str, *, action: str) -> None:
-        """One audit entry per (id, username) row the SELECT gives, in one statement."""
-        cast = "CAST(q.id AS varchar(64))" if self.pg else "CAST(q.id AS TEXT)"
-        details = "CAST(%s AS jsonb)" if self.pg else "%s"
-        self._sql(
-            f"""
-            INSERT INTO accounts_auditentry (created_at, actor_id, actor_username, action,
-                target_type, target_id, target_repr, school_id, ip_address, details)
-            SELECT %s, NULL, %s, %s, %s, {cast}, q.username, %s, NULL, {details}
-            FROM ({select}) q
-            """,  # noqa: S608
-            [
-                self.now,
-                ACTOR,
-                action,
-                User._meta.label_lower,
-                self.school.pk,
-                self.details,
-            ],
+    def _audit_from(self, source: str, *, action: str) -> None:
+        """One audit entry per account ``u`` of the rows of ``source`` (a FROM clause), in one
+        statement."""
+        audit_entries_insert_from(
+            self.cursor,
+            entry=self._audit_entry(action=action),
+            source=source,
+            target_id="u.id",
+            target_repr="u.username",
+        )
+
+    def _audit_entry(self, *, action: str, target=None, extra: dict | None = None):
+        return audit_entry_build(
+            actor=None,
+            job=ACTOR,
+            action=action,
+            target=target,
+            school=self.school,
+            details={"run": self.run.pk, **(extra or {})},
+            created_at=self.now,
         )
 
     # --- learners moving between schools --------------------------------------------------------
@@ -634,22 +640,12 @@ class SnapshotApplication:
             self._audit_rows(list(rows), action="account.deactivated", extra={"left": str(leaving)})
 
     def _audit_rows(self, rows, *, action: str, extra: dict | None = None) -> None:
-        if not rows:
-            return
-        details = {"run": self.run.pk, **(extra or {})}
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                created_at=self.now,
-                actor_username=ACTOR,
-                action=action,
-                target_type=User._meta.label_lower,
-                target_id=str(pk),
-                target_repr=username,
-                school=self.school,
-                details=details,
+        """One audit entry per (id, username) row, in one statement."""
+        if rows:
+            AuditEntry.objects.bulk_create(
+                self._audit_entry(action=action, target=AccountRef(*row), extra=extra)
+                for row in rows
             )
-            for pk, username in rows
-        )
 
     def _follow_headteacher(self) -> None:
         """The headteacher is the account of the current staff record marked as such."""

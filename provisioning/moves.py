@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.bulk import AccountRef, audit_entry_build
 from accounts.models import AccountMove, AuditEntry, User
 from accounts.services import account_moves_record
 from schools.models import School
@@ -22,6 +23,7 @@ from .identity import LearnerIdentity
 from .models import HeldLearnerMove, ProvisioningRun
 
 OPEN = HeldLearnerMove.Status.OPEN
+ACTOR = "provisioning"  # the audit trail's actor of what the runs and the daily job do
 
 
 @dataclass(frozen=True)
@@ -205,13 +207,12 @@ def _holds_resolve(settled: list[tuple[HeldLearnerMove, str]]) -> None:
         )
     )
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor_username="provisioning",
+        audit_entry_build(
+            actor=None,
+            job=ACTOR,
             action="learner_move.hold_resolved",
-            target_type=User._meta.label_lower,
-            target_id=str(hold.account_id),
-            target_repr=usernames.get(hold.account_id, ""),
-            school_id=hold.to_school_id,
+            target=AccountRef(hold.account_id, usernames.get(hold.account_id, "")),
+            school=hold.to_school_id,
             details={"held_move": hold.pk, "why": why},
         )
         for hold, why in settled
@@ -225,13 +226,12 @@ def _holds_audit(holds: list[HeldLearnerMove], *, run: ProvisioningRun | None) -
         )
     )
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor_username="provisioning",
+        audit_entry_build(
+            actor=None,
+            job=ACTOR,
             action="learner_move.held",
-            target_type=User._meta.label_lower,
-            target_id=str(hold.account_id),
-            target_repr=usernames.get(hold.account_id, ""),
-            school_id=hold.to_school_id,
+            target=AccountRef(hold.account_id, usernames.get(hold.account_id, "")),
+            school=hold.to_school_id,
             details={
                 "held_move": hold.pk,
                 "from_school": hold.from_school_id,
