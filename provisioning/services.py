@@ -1,5 +1,5 @@
 """Writes of provisioning: receiving snapshots, applying runs, the Hwb team's decisions on held
-runs, and the daily jobs (admissions that arrive, deletion after 12 months, UPN retention)."""
+runs, and the daily jobs (admissions that arrive, UPN retention)."""
 
 import hashlib
 import json
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
-from accounts.models import AuditEntry, RetiredUsername, User
+from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from schools.identifiers import upn_hash
@@ -524,45 +524,6 @@ def learner_admissions_settle(*, today: date | None = None) -> int:
     whose records disagree is held as a run would hold it."""
     moved = learner_moves_settle(today=today or timezone.localdate(), scope_school=None, run=None)
     return len(moved)
-
-
-def accounts_delete_due(*, now: datetime | None = None) -> int:
-    """Delete deactivated accounts whose 12 months are up, in batches; the audit trail stays.
-
-    Each batch is its own short transaction (no long locks); safe to run twice.
-    """
-    now = now or timezone.now()
-    deleted = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                User.objects.select_for_update(skip_locked=True)
-                .filter(is_active=False, deletion_due_at__lte=now)
-                .order_by("pk")
-                .values_list("pk", "username", "username_base", "school_id", "kind")[
-                    : settings.HWB_DELETION_BATCH_SIZE
-                ]
-            )
-            if not batch:
-                return deleted
-            RetiredUsername.objects.bulk_create(
-                [RetiredUsername(username=u, username_base=b) for _pk, u, b, _s, _k in batch],
-                ignore_conflicts=True,
-            )
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor_username="retention",
-                    action="account.deleted",
-                    target_type=User._meta.label_lower,
-                    target_id=str(pk),
-                    target_repr=username,
-                    school_id=school_id,
-                    details={"kind": kind, "reason": "12 months after leaving"},
-                )
-                for pk, username, _b, school_id, kind in batch
-            )
-            User.objects.filter(pk__in=[row[0] for row in batch]).delete()
-            deleted += len(batch)
 
 
 def run_upns_remove_expired(*, now: datetime | None = None) -> int:

@@ -26,11 +26,6 @@ def learner_admissions_settle() -> int:
 
 
 @shared_task(acks_late=True)
-def accounts_delete_due() -> int:
-    return services.accounts_delete_due()
-
-
-@shared_task(acks_late=True)
 def run_upns_remove_expired() -> int:
     return services.run_upns_remove_expired()
 
