@@ -20,7 +20,7 @@ from schools.models import School
 
 from . import emails, policy
 from .identity import LearnerIdentity
-from .models import HeldLearnerMove, ProvisioningRun
+from .models import HeldLearnerMove, MisStaff, ProvisioningRun
 
 OPEN = HeldLearnerMove.Status.OPEN
 ACTOR = "provisioning"  # the audit trail's actor of what the runs and the daily job do
@@ -285,4 +285,15 @@ def learner_moves_record(
         reason=AccountMove.Reason.LEARNER_MIS,
         actor=actor,
         ip_address=ip_address,
+    )
+
+
+# --- Staff records (staff moves by request, from the floors above) -------------------------------
+
+
+def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
+    """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
+    Proceed: the transferred account is now the one this school's MIS record belongs to)."""
+    return MisStaff.objects.filter(school=school, account=from_account).update(
+        account=to_account, updated_at=timezone.now()
     )

@@ -24,7 +24,8 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from provisioning.models import ClientToken, ProvisioningRun
-from provisioning.services import StaleSnapshot, run_receive
+from provisioning.services import StaleSnapshot
+from provisioning.services.runs import run_receive
 from provisioning.snapshots import EnvelopeError, snapshot_parse
 
 from .authentication import ClientTokenAuthentication, IsProvisioningClient

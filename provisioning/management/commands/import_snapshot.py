@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from provisioning.contract import COUNT_NAMES
 from provisioning.models import ProvisioningRun
-from provisioning.services import ProvisioningError, snapshot_import
+from provisioning.services import ProvisioningError
+from provisioning.services.runs import snapshot_import
 from provisioning.snapshots import EnvelopeError, snapshot_parse
 from schools.models import School
 
