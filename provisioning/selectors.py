@@ -1,5 +1,6 @@
-"""Reads of provisioning for the digital champion's Provisioning page, with authorisation in
-their names: a champion sees their own school's runs and learners, and anything else is a 404.
+"""Reads of provisioning, with authorisation in their names: the digital champion's Provisioning
+page (a champion sees their own school's runs and learners, and anything else is a 404) and the
+Provisioning Client's runs (a client's token sees its own school's).
 
 Every list here costs a fixed number of queries, however many rows it holds.
 """
@@ -7,6 +8,7 @@ Every list here costs a fixed number of queries, however many rows it holds.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +19,7 @@ from schools.identifiers import upn_hash
 from schools.models import School
 
 from . import messages, policy
-from .models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
+from .models import ClientToken, HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
 
 RUNS_SHOWN = 10
 
@@ -75,11 +77,6 @@ class ProvisioningOverview:
 def _school_runs(school: School):
     # The stored snapshot and the usernames of every record are not shown here.
     return ProvisioningRun.objects.filter(school=school).defer("snapshot", "accounts")
-
-
-def runs_for_champion(*, champion: User, limit: int = RUNS_SHOWN) -> list[ProvisioningRun]:
-    """The champion's school's latest runs, newest first; 404 for anyone who is not one."""
-    return _runs(champion_school(champion), limit=limit)
 
 
 def _runs(school: School, *, limit: int) -> list[ProvisioningRun]:
@@ -274,6 +271,35 @@ def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOvervie
         held_moves=learners_in_held_moves(school=school),
         kept_apart=learners_kept_apart(school=school),
     )
+
+
+# --- The Provisioning Client's reads, by what its token may see --------------------------------
+
+
+def run_for_client(*, token: ClientToken, run_id: int) -> ProvisioningRun:
+    """A run of the token's school. Raises ProvisioningRun.DoesNotExist for no such run and
+    PermissionDenied for another school's (the API words both in the contract's errors)."""
+    run = (
+        ProvisioningRun.objects.select_related("school").defer("snapshot").filter(pk=run_id).first()
+    )
+    if run is None:
+        raise ProvisioningRun.DoesNotExist
+    if run.school_id != token.school_id:
+        raise PermissionDenied
+    return run
+
+
+def runs_for_client(*, token: ClientToken, limit: int) -> list[ProvisioningRun]:
+    """The token's school's most recent runs, newest first."""
+    return list(
+        ProvisioningRun.objects.select_related("school")
+        .filter(school_id=token.school_id)
+        .defer("snapshot")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+# --- For the services and the floors above -------------------------------------------------------
 
 
 def last_successful_run(school) -> ProvisioningRun | None:
