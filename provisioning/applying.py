@@ -3,7 +3,11 @@
 Records are staged in temporary tables (``COPY`` on PostgreSQL), compared with the school's MIS
 tables in SQL, and every change (records, accounts, moves, audit entries) is one statement per
 kind of change, not one per person. It runs inside the caller's transaction; the rules it follows
-are in ``policy.py``.
+are in ``policy.py``, and accounts' rows are written through ``accounts.bulk``.
+
+It is long because it is one pipeline with one job: its statements share the staging tables and
+the state of one application (the classes of the records, the accounts moved in), and read in
+the order they run; split, each part would need all of that passed back and forth.
 """
 
 import io
