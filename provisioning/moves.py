@@ -4,6 +4,9 @@ A learner's account moves when they are on roll at one school and a leaver (or a
 school their account belongs to, and the record claiming it is the same child as the account's
 own MIS record; the moves are recorded through the one account-move service. A claim by a
 record that is not the same child is held (``HeldLearnerMove``) for the Hwb team instead.
+
+Staff accounts never move by themselves; when a staff move by request replaces a school's
+account, the school's MIS staff record follows it (``staff_record_relink``).
 """
 
 from dataclasses import dataclass
