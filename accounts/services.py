@@ -17,6 +17,7 @@ from schools.models import LocalAuthority, School
 from schools.services import ImportReport, schools_import
 
 from . import signin
+from .bulk import AccountRef, audit_entry_build
 from .emails import email_enqueue
 from .models import AccountMove, AuditEntry, SchoolRole, User
 from .rules import (
@@ -48,17 +49,16 @@ def audit_record(
     details: dict | None = None,
 ) -> AuditEntry:
     """Write one audit entry. Call it inside the transaction that makes the change."""
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_username=actor.username if actor is not None else "",
+    entry = audit_entry_build(
+        actor=actor,
         action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
+        target=target,
         school=school,
         ip_address=ip_address,
-        details=details or {},
+        details=details,
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 @transaction.atomic
@@ -386,13 +386,10 @@ def schools_import_audited(
     report = schools_import(rows=rows, actor=actor)
     changed = School.objects.in_bulk([change.school_id for change in report.changes])
     AuditEntry.objects.bulk_create(
-        AuditEntry(
+        audit_entry_build(
             actor=actor,
-            actor_username=actor.username if actor else "",
             action="school.created" if change.created else "school.updated",
-            target_type=School._meta.label_lower,
-            target_id=str(change.school_id),
-            target_repr=str(changed[change.school_id])[:200],
+            target=changed[change.school_id],
             school=changed[change.school_id],
             details={"fields": list(change.fields), "source": source},
         )
@@ -466,15 +463,13 @@ def account_moves_record(
         for account_id, from_school, to_school, details in moves
     )
     AuditEntry.objects.bulk_create(
-        AuditEntry(
+        audit_entry_build(
             created_at=now,
             actor=actor,
-            actor_username=actor_username,
+            job="provisioning",
             action="account.moved",
-            target_type=User._meta.label_lower,
-            target_id=str(account_id),
-            target_repr=usernames[account_id],
-            school_id=to_school,
+            target=AccountRef(account_id, usernames[account_id]),
+            school=to_school,
             ip_address=ip_address,
             details={"from_school": from_school, "reason": reason, **details},
         )

@@ -1,10 +1,11 @@
-"""Celery tasks of accounts: the email outbox, the daily clean-up of sign-in records. Thin."""
+"""Celery tasks of accounts: the email outbox, the daily clean-up of sign-in records, the
+12-month deletion sweep. Thin."""
 
 import smtplib
 
 from celery import shared_task
 
-from . import emails, signin
+from . import emails, retention, signin
 
 
 @shared_task(
@@ -24,6 +25,12 @@ def email_deliver(email_id: int) -> bool:
 def emails_deliver_stragglers() -> int:
     """Beat: send again the emails whose delivery task was lost."""
     return emails.emails_stragglers_enqueue()
+
+
+@shared_task(acks_late=True)
+def accounts_delete_due() -> int:
+    """Beat, daily: deactivated accounts whose 12 months are up are deleted."""
+    return retention.accounts_delete_due()
 
 
 @shared_task

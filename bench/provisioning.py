@@ -313,7 +313,7 @@ class Bench:
     # --- measuring ------------------------------------------------------------------------------
 
     def _apply(self, spec, snapshot: dict, phase: Phase):
-        from provisioning.services import snapshot_import
+        from provisioning.services.runs import snapshot_import
 
         school = self.schools[spec.dfes_number]
         profile, sql = self._profiler(phase.name)

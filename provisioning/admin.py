@@ -19,7 +19,8 @@ from schools.identifiers import is_valid_upn, upn_hash
 
 from .credentials import client_token_issue, client_token_revoke
 from .models import ClientToken, MisLearner, MisStaff, PlacementReminder, ProvisioningRun
-from .services import ProvisioningError, run_discard, run_release
+from .services import ProvisioningError
+from .services.held_runs import run_discard, run_release
 
 # How a run's counts read in the admin, in the contract's order.
 _COUNT_LABELS = {

@@ -3,11 +3,14 @@
 Records are staged in temporary tables (``COPY`` on PostgreSQL), compared with the school's MIS
 tables in SQL, and every change (records, accounts, moves, audit entries) is one statement per
 kind of change, not one per person. It runs inside the caller's transaction; the rules it follows
-are in ``policy.py``.
+are in ``policy.py``, and accounts' rows are written through ``accounts.bulk``.
+
+It is long because it is one pipeline with one job: its statements share the staging tables and
+the state of one application (the classes of the records, the accounts moved in), and read in
+the order they run; split, each part would need all of that passed back and forth.
 """
 
 import io
-import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,17 +20,23 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from accounts.bulk import (
+    AccountRef,
+    accounts_insert_from,
+    audit_entries_insert_from,
+    audit_entry_build,
+)
 from accounts.models import AuditEntry, SchoolRole, User
 from accounts.services import audit_record, school_role_grant
 from accounts.usernames import usernames_allocate
 from schools.models import School
 
 from . import policy
+from .contract import LEARNER_COUNTS, STAFF_COUNTS
 from .models import HeldLearnerMove, MisStaff, ProvisioningRun
-from .moves import learner_moves_settle
+from .moves import ACTOR, learner_moves_settle
 from .snapshots import MESSAGES, CheckedRecords
 
-ACTOR = "provisioning"
 LEARNER_COLUMNS = (
     "upn_hash",
     "forename",
@@ -72,8 +81,20 @@ STAGING_TABLES = {
     # Keys of rejected records: they stay as they were, so they must not look absent.
     "stage_kept": "kind varchar(7), record_key varchar(64)",
     "new_account": "record_id bigint, username varchar(64), username_base varchar(64),"
-    " first_name varchar(100), last_name varchar(100), kind varchar(20), upn_hash varchar(64)",
+    " email varchar(254), first_name varchar(100), last_name varchar(100), kind varchar(20),"
+    " upn_hash varchar(64)",
 }
+# The new accounts of a run, staged for accounts_insert_from (their columns named as User's).
+NEW_ACCOUNT_COLUMNS = (
+    "record_id",
+    "username",
+    "username_base",
+    "email",
+    "first_name",
+    "last_name",
+    "kind",
+    "upn_hash",
+)
 _STAFF_KIND = {
     "teaching": User.Kind.STAFF,
     "support": User.Kind.STAFF,
@@ -116,7 +137,6 @@ class SnapshotApplication:
         self.now = timezone.now()
         self.pg = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
-        self.details = json.dumps({"run": run.pk})
         self.inserted: dict[str, int] = defaultdict(int)
         self.held_here: set[str] = set()
 
@@ -230,7 +250,7 @@ class SnapshotApplication:
                 FROM {table} m
                 LEFT JOIN stage_{kind} s ON s.{key} = m.{key}
                 LEFT JOIN stage_kept k ON k.kind = %s AND k.record_key = m.{key}
-                WHERE m.school_id = %s AND m.leaving_date IS NULL
+                WHERE m.school_id = %s AND {policy.current_sql("m")}
                 """,  # noqa: S608
                 [kind, self.school.pk],
             ).fetchone()
@@ -313,7 +333,7 @@ class SnapshotApplication:
         return self._sql(
             f"""
             UPDATE {table} SET leaving_date = %s, absent = %s, updated_at = %s
-            WHERE school_id = %s AND leaving_date IS NULL
+            WHERE school_id = %s AND {policy.current_sql(table)}
               AND NOT EXISTS (SELECT 1 FROM stage_{kind} s WHERE s.{key} = {table}.{key})
               AND NOT EXISTS (SELECT 1 FROM stage_kept k
                               WHERE k.kind = %s AND k.record_key = {table}.{key})
@@ -344,70 +364,60 @@ class SnapshotApplication:
         """Accounts for people on roll (or admitted for a later date) who have none yet,
         including those whose leaving date is still ahead (an ITE placement's end, a fixed-term
         contract): the first run on or after that date deactivates them as usual."""
+        left, left_params = policy.deactivated_by_run_sql("m", run_date=self.today)
         if kind == "learner":
             rows = self._sql(
-                """
+                f"""
                 SELECT m.id, m.forename, m.surname, s.username_base, %s, m.upn_hash
                 FROM provisioning_mislearner m JOIN stage_learner s ON s.upn_hash = m.upn_hash
-                WHERE m.school_id = %s AND m.account_id IS NULL
-                  AND (m.leaving_date IS NULL OR m.leaving_date > %s)
+                WHERE m.school_id = %s AND m.account_id IS NULL AND NOT {left}
                   AND NOT EXISTS (SELECT 1 FROM accounts_user x WHERE x.upn_hash = m.upn_hash)
                 ORDER BY m.id
-                """,
-                [User.Kind.LEARNER, self.school.pk, self.today],
+                """,  # noqa: S608
+                [User.Kind.LEARNER, self.school.pk, *left_params],
             ).fetchall()
         else:
             rows = [
                 (record_id, forename, surname, base, _STAFF_KIND[role], None)
                 for record_id, forename, surname, base, role in self._sql(
-                    """
+                    f"""
                     SELECT m.id, m.forename, m.surname, s.username_base, m.role
                     FROM provisioning_misstaff m JOIN stage_staff s ON s.staff_code = m.staff_code
-                    WHERE m.school_id = %s AND m.account_id IS NULL
-                      AND (m.leaving_date IS NULL OR m.leaving_date > %s)
+                    WHERE m.school_id = %s AND m.account_id IS NULL AND NOT {left}
                     ORDER BY m.id
-                    """,
-                    [self.school.pk, self.today],
+                    """,  # noqa: S608
+                    [self.school.pk, *left_params],
                 ).fetchall()
             ]
         if not rows:
             return
         usernames = usernames_allocate([row[3] for row in rows])
         self._sql("DELETE FROM new_account")
-        self._load(
-            "new_account",
-            (
-                "record_id",
-                "username",
-                "username_base",
-                "first_name",
-                "last_name",
-                "kind",
-                "upn_hash",
-            ),
-            [
-                (record_id, username, base, forename, surname, account_kind, upn_hash)
-                for (record_id, forename, surname, base, account_kind, upn_hash), username in zip(
-                    rows, usernames, strict=True
-                )
-            ],
-        )
+        domain = "@" + settings.HWB_EMAIL_DOMAIN
+        staged = [
+            (record_id, username, base, username + domain, forename, surname, account_kind, hashed)
+            for (record_id, forename, surname, base, account_kind, hashed), username in zip(
+                rows, usernames, strict=True
+            )
+        ]
+        self._load("new_account", NEW_ACCOUNT_COLUMNS, staged)
         self.inserted["accounts_user"] += len(rows)
         self.inserted["accounts_auditentry"] += len(rows)
-        unusable = "!" + secrets.token_urlsafe(30)  # no password until one is issued
-        domain = "@" + settings.HWB_EMAIL_DOMAIN
-        concat = "n.username || %s"
-        self._sql(
-            f"""
-            INSERT INTO accounts_user (password, last_login, is_superuser, username, username_base,
-                email, first_name, last_name, kind, school_id, local_authority_id, upn_hash,
-                is_active, is_staff, must_change_password, preferred_language, date_joined,
-                deactivated_at, deactivation_reason, deletion_due_at, session_generation)
-            SELECT %s, NULL, %s, n.username, n.username_base, {concat}, n.first_name, n.last_name,
-                n.kind, %s, NULL, n.upn_hash, %s, %s, %s, '', %s, NULL, '', NULL, 0
-            FROM new_account n
-            """,  # noqa: S608
-            [unusable, False, domain, self.school.pk, True, False, False, self.now],
+        accounts_insert_from(
+            self.cursor,
+            source="new_account n",
+            columns={
+                "username": "n.username",
+                "username_base": "n.username_base",
+                "email": "n.email",
+                "first_name": "n.first_name",
+                "last_name": "n.last_name",
+                "kind": "n.kind",
+                "upn_hash": "n.upn_hash",
+            },
+            password="!" + secrets.token_urlsafe(30),  # no password until one is issued
+            school=self.school,
+            date_joined=self.now,
         )
         table = "provisioning_mislearner" if kind == "learner" else "provisioning_misstaff"
         self._sql(
@@ -418,8 +428,7 @@ class SnapshotApplication:
             """,  # noqa: S608
         )
         self._audit_from(
-            "SELECT u.id, u.username FROM new_account n "
-            "JOIN accounts_user u ON u.username = n.username",
+            "new_account n JOIN accounts_user u ON u.username = n.username",
             action="account.created",
         )
 
@@ -447,25 +456,26 @@ class SnapshotApplication:
             if changed > 50 + 0.1 * size:
                 self._sql(f"ANALYZE {table}")
 
-    def _audit_from(self, select: str, *, action: str) -> None:
-        """One audit entry per (id, username) row the SELECT gives, in one statement."""
-        cast = "CAST(q.id AS varchar(64))" if self.pg else "CAST(q.id AS TEXT)"
-        details = "CAST(%s AS jsonb)" if self.pg else "%s"
-        self._sql(
-            f"""
-            INSERT INTO accounts_auditentry (created_at, actor_id, actor_username, action,
-                target_type, target_id, target_repr, school_id, ip_address, details)
-            SELECT %s, NULL, %s, %s, %s, {cast}, q.username, %s, NULL, {details}
-            FROM ({select}) q
-            """,  # noqa: S608
-            [
-                self.now,
-                ACTOR,
-                action,
-                User._meta.label_lower,
-                self.school.pk,
-                self.details,
-            ],
+    def _audit_from(self, source: str, *, action: str) -> None:
+        """One audit entry per account ``u`` of the rows of ``source`` (a FROM clause), in one
+        statement."""
+        audit_entries_insert_from(
+            self.cursor,
+            entry=self._audit_entry(action=action),
+            source=source,
+            target_id="u.id",
+            target_repr="u.username",
+        )
+
+    def _audit_entry(self, *, action: str, target=None, extra: dict | None = None):
+        return audit_entry_build(
+            actor=None,
+            job=ACTOR,
+            action=action,
+            target=target,
+            school=self.school,
+            details={"run": self.run.pk, **(extra or {})},
+            created_at=self.now,
         )
 
     # --- learners moving between schools --------------------------------------------------------
@@ -473,18 +483,18 @@ class SnapshotApplication:
     def _new_roll_conflicts(self) -> dict[int, int]:
         """Learners newly on roll here whose account's school still has them on roll."""
         rows = self._sql(
-            """
+            f"""
             SELECT u.school_id, COUNT(*)
             FROM stage_learner s
             JOIN provisioning_mislearner m ON m.school_id = %s AND m.upn_hash = s.upn_hash
             JOIN accounts_user u ON u.id = m.account_id
-            WHERE s.cls IN ('new', 'restored') AND m.leaving_date IS NULL
+            WHERE s.cls IN ('new', 'restored') AND {policy.current_sql("m")}
               AND u.school_id <> m.school_id
               AND EXISTS (SELECT 1 FROM provisioning_mislearner h
                           WHERE h.account_id = u.id AND h.school_id = u.school_id
-                            AND h.leaving_date IS NULL)
+                            AND {policy.current_sql("h")})
             GROUP BY u.school_id
-            """,
+            """,  # noqa: S608
             [self.school.pk],
         ).fetchall()
         return dict(rows)
@@ -509,14 +519,14 @@ class SnapshotApplication:
         """A warning for each record of this snapshot whose account's move is held (at either
         school), or whom the Hwb team kept apart from the account of its UPN."""
         rows = self._sql(
-            """
+            f"""
             SELECT s.upn_hash, k.status, k.to_school_id
             FROM provisioning_heldlearnermove k
             JOIN accounts_user u ON u.id = k.account_id
             JOIN stage_learner s ON s.upn_hash = u.upn_hash
             WHERE (k.status = %s AND (k.to_school_id = %s OR k.from_school_id = %s))
-               OR (k.status = %s AND k.to_school_id = %s AND s.leaving_date IS NULL)
-            """,
+               OR (k.status = %s AND k.to_school_id = %s AND {policy.current_sql("s")})
+            """,  # noqa: S608
             [
                 HeldLearnerMove.Status.OPEN,
                 self.school.pk,
@@ -565,7 +575,7 @@ class SnapshotApplication:
                 FROM stage_{kind} s JOIN {table} m ON m.school_id = %s AND m.{key} = s.{key}
                 WHERE s.cls IN ('changed', 'restored')
                   AND m.account_id = accounts_user.id AND accounts_user.school_id = m.school_id
-                  AND m.leaving_date IS NULL
+                  AND {policy.current_sql("m")}
                   AND (accounts_user.first_name <> s.forename
                        OR accounts_user.last_name <> s.surname)
                 """,  # noqa: S608
@@ -592,32 +602,33 @@ class SnapshotApplication:
         ):
             if not self._has(kind, "restored"):
                 continue
+            restorable, restorable_params = policy.restorable_sql("accounts_user")
             restored = self._sql(
                 f"""
                 UPDATE accounts_user SET is_active = %s, deactivated_at = NULL,
                     deactivation_reason = '', deletion_due_at = NULL
                 FROM {table} m
                 WHERE m.account_id = accounts_user.id AND m.school_id = %s
-                  AND accounts_user.school_id = m.school_id AND m.leaving_date IS NULL
-                  AND NOT accounts_user.is_active AND accounts_user.deactivation_reason = %s
+                  AND accounts_user.school_id = m.school_id AND {policy.current_sql("m")}
+                  AND {restorable}
                 RETURNING accounts_user.id, accounts_user.username
                 """,  # noqa: S608
-                [True, self.school.pk, User.DeactivationReason.LEFT],
+                [True, self.school.pk, *restorable_params],
             ).fetchall()
             self._audit_rows(restored, action="account.restored")
 
     def _deactivate_leavers(self) -> None:
         """Rule 2: deactivated by the first run on or after the leaving date."""
         by_leaving_date = defaultdict(list)
+        left, left_params = policy.deactivated_by_run_sql("m", run_date=self.today)
         for table in ("provisioning_mislearner", "provisioning_misstaff"):
             for user_id, leaving in self._sql(
                 f"""
                 SELECT u.id, m.leaving_date FROM {table} m
                 JOIN accounts_user u ON u.id = m.account_id
-                WHERE m.school_id = %s AND u.school_id = m.school_id AND u.is_active
-                  AND m.leaving_date <= %s
+                WHERE m.school_id = %s AND u.school_id = m.school_id AND u.is_active AND {left}
                 """,  # noqa: S608
-                [self.school.pk, self.today],
+                [self.school.pk, *left_params],
             ).fetchall():
                 if isinstance(leaving, str):  # SQLite
                     leaving = date.fromisoformat(leaving)
@@ -626,37 +637,27 @@ class SnapshotApplication:
             User.objects.filter(pk__in=user_ids).update(
                 is_active=False,
                 deactivated_at=self.now,
-                deactivation_reason=User.DeactivationReason.LEFT,
+                deactivation_reason=policy.LEAVER_REASON,
                 deletion_due_at=policy.deletion_due(leaving),
             )
             rows = User.objects.filter(pk__in=user_ids).values_list("pk", "username")
             self._audit_rows(list(rows), action="account.deactivated", extra={"left": str(leaving)})
 
     def _audit_rows(self, rows, *, action: str, extra: dict | None = None) -> None:
-        if not rows:
-            return
-        details = {"run": self.run.pk, **(extra or {})}
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                created_at=self.now,
-                actor_username=ACTOR,
-                action=action,
-                target_type=User._meta.label_lower,
-                target_id=str(pk),
-                target_repr=username,
-                school=self.school,
-                details=details,
+        """One audit entry per (id, username) row, in one statement."""
+        if rows:
+            AuditEntry.objects.bulk_create(
+                self._audit_entry(action=action, target=AccountRef(*row), extra=extra)
+                for row in rows
             )
-            for pk, username in rows
-        )
 
     def _follow_headteacher(self) -> None:
         """The headteacher is the account of the current staff record marked as such."""
         heads = list(
             MisStaff.objects.filter(
+                policy.current_q(),
                 school=self.school,
                 is_headteacher=True,
-                leaving_date__isnull=True,
                 account__school=self.school,
                 account__is_active=True,
             ).values_list("account_id", flat=True)
@@ -689,19 +690,16 @@ class SnapshotApplication:
         if kind == "learner":
             moved = list(self.moved_in) or [0]
             marks = ", ".join(["%s"] * len(moved))
+            on_roll, on_roll_params = policy.on_roll_sql("m", today=self.today)
             category = f"""CASE
                 WHEN m.account_id IN ({marks}) THEN 'moved_in'
-                WHEN m.leaving_date IS NULL
-                     AND (m.admission_date IS NULL OR m.admission_date <= %s)
-                     AND u.school_id <> m.school_id THEN 'awaiting_leaver'
+                WHEN {on_roll} AND u.school_id <> m.school_id THEN 'awaiting_leaver'
                 WHEN s.cls = 'new' THEN 'created'
                 WHEN s.cls = 'leaving' THEN 'left'
                 WHEN s.cls IN ('changed', 'restored') THEN 'updated'
                 ELSE 'unchanged' END"""
-            params = [*moved, self.today]
-            counts = dict.fromkeys(
-                ("created", "updated", "unchanged", "left", "moved_in", "awaiting_leaver"), 0
-            )
+            params = [*moved, *on_roll_params]
+            counts = dict.fromkeys(LEARNER_COUNTS, 0)
             checked = self.learners
         else:
             category = """CASE WHEN s.cls = 'new' THEN 'created'
@@ -709,7 +707,7 @@ class SnapshotApplication:
                 WHEN s.cls IN ('changed', 'restored') THEN 'updated'
                 ELSE 'unchanged' END"""
             params = []
-            counts = dict.fromkeys(("created", "updated", "unchanged", "left"), 0)
+            counts = dict.fromkeys(STAFF_COUNTS, 0)
             checked = self.staff
         for name, number in self._sql(
             f"""
@@ -724,8 +722,9 @@ class SnapshotApplication:
         ).fetchall():
             counts[name] = number
         counts["left"] += absent
+        counts["received"] = checked.received
         counts["rejected"] = checked.received - len(checked.rows)
-        return {"received": checked.received, **counts}
+        return counts
 
     def _usernames(self) -> dict:
         learner_names = dict(

@@ -1,5 +1,6 @@
-"""Emails of provisioning about learners between schools, written to the outbox in the caller's
-transaction: each school's digital champions in their language, the Hwb team in English.
+"""Emails of provisioning about learners between schools and held runs, written to the outbox in
+the caller's transaction: each school's digital champions in their language, the Hwb team in
+English.
 
 No email names a learner or tells a school anything of the other school's learner: the
 Provisioning page (behind User management's second sign-in) says which learners they are.
@@ -15,7 +16,7 @@ from accounts.models import SchoolRole, User
 from accounts.selectors import interface_language
 from schools.models import School
 
-from .models import HeldLearnerMove
+from .models import HeldLearnerMove, ProvisioningRun
 
 
 def champions_of(school_ids) -> list[User]:
@@ -84,3 +85,48 @@ def held_move_decided_tell(hold: HeldLearnerMove) -> None:
             },
             language=interface_language(champion) or "en",
         )
+
+
+def run_held_tell(run: ProvisioningRun, reason: str) -> None:
+    """The school's champions, and the Hwb team (with the admin's link), hear of a held run."""
+    context = {"school": run.school, "run": run, "reason": reason, "admin_url": ""}
+    for champion in champions_of([run.school_id]):
+        email_enqueue(
+            to=champion.email,
+            template="provisioning_run_held",
+            context=context,
+            language=interface_language(champion) or "en",
+        )
+    admin_url = settings.HWB_PORTAL_URL + reverse(
+        "admin:provisioning_provisioningrun_change", args=[run.pk]
+    )
+    email_enqueue(
+        to=settings.HWB_TEAM_EMAIL,
+        template="provisioning_run_held",
+        context={**context, "admin_url": admin_url},
+        language="en",
+    )
+
+
+def roll_conflicts_tell(school: School, conflicts: dict[int, int]) -> None:
+    """Both schools' champions hear of learners on roll at both: nobody guesses."""
+    if not conflicts:
+        return
+    schools = School.objects.in_bulk([school.pk, *conflicts])
+    champions = champions_of([school.pk, *conflicts])
+    for other_id, count in conflicts.items():
+        for champion in champions:
+            if champion.school_id not in {school.pk, other_id}:
+                continue
+            other = schools[other_id] if champion.school_id == school.pk else school
+            email_enqueue(
+                to=champion.email,
+                template="learner_roll_conflict",
+                context={
+                    "school": champion.school,
+                    "other_school": other,
+                    "count": count,
+                    "page_url": _page_url(),
+                },
+                language=interface_language(champion) or "en",
+            )

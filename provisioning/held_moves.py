@@ -50,12 +50,14 @@ def held_move_move(
         raise ProvisioningError(
             _("The account is no longer at the school it was held at: nothing was moved.")
         )
-    if account.deactivation_reason not in {"", User.DeactivationReason.LEFT}:
+    if not policy.account_may_move(
+        kind=account.kind, deactivation_reason=account.deactivation_reason
+    ):
         raise ProvisioningError(
             _("The account was deactivated for another reason than leaving: nothing was moved.")
         )
     if MisLearner.objects.filter(
-        account=account, school_id=account.school_id, leaving_date__isnull=True
+        policy.current_q(), account=account, school_id=account.school_id
     ).exists():
         raise ProvisioningError(
             _(

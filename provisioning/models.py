@@ -120,14 +120,6 @@ class ProvisioningRun(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.school.dfes_number} {self.status}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {
-            self.Status.SUCCEEDED,
-            self.Status.FAILED,
-            self.Status.DISCARDED,
-        }
-
 
 class MisLearner(models.Model):
     """A learner as the school's latest applied snapshot holds them (leavers included)."""

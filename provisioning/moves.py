@@ -4,6 +4,9 @@ A learner's account moves when they are on roll at one school and a leaver (or a
 school their account belongs to, and the record claiming it is the same child as the account's
 own MIS record; the moves are recorded through the one account-move service. A claim by a
 record that is not the same child is held (``HeldLearnerMove``) for the Hwb team instead.
+
+Staff accounts never move by themselves; when a staff move by request replaces a school's
+account, the school's MIS staff record follows it (``staff_record_relink``).
 """
 
 from dataclasses import dataclass
@@ -13,15 +16,17 @@ from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.bulk import AccountRef, audit_entry_build
 from accounts.models import AccountMove, AuditEntry, User
 from accounts.services import account_moves_record
 from schools.models import School
 
 from . import emails, policy
 from .identity import LearnerIdentity
-from .models import HeldLearnerMove, ProvisioningRun
+from .models import HeldLearnerMove, MisStaff, ProvisioningRun
 
 OPEN = HeldLearnerMove.Status.OPEN
+ACTOR = "provisioning"  # the audit trail's actor of what the runs and the daily job do
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,10 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
     own_cursor = cursor is None
     cursor = cursor or connection.cursor()
     try:
+        on_roll, on_roll_params = policy.on_roll_sql("m", today=today)
+        may_move, may_move_params = policy.account_may_move_sql("u")
         scope = ""
-        params: list = [today]
+        scope_params: list = []
         if scope_school is not None:
             # Every learner with a record here: on roll here (their account may come), or
             # with their account here (it may go). Index look-ups, not a scan of Wales.
@@ -84,7 +91,7 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
                 "AND m.account_id IN (SELECT r.account_id FROM provisioning_mislearner r"
                 " WHERE r.school_id = %s AND r.account_id IS NOT NULL)"
             )
-            params.append(scope_school.pk)
+            scope_params.append(scope_school.pk)
         cursor.execute(
             f"""
             SELECT m.account_id, u.school_id, m.school_id,
@@ -95,17 +102,15 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
             JOIN accounts_user u ON u.id = m.account_id
             LEFT JOIN provisioning_mislearner h
                    ON h.account_id = u.id AND h.school_id = u.school_id
-            WHERE m.leaving_date IS NULL
-              AND (m.admission_date IS NULL OR m.admission_date <= %s)
-              AND u.kind = 'learner' AND u.deactivation_reason IN ('', 'left')
+            WHERE {on_roll} AND {may_move}
               AND (u.school_id IS NULL OR u.school_id <> m.school_id)
               {scope}
               AND NOT EXISTS (SELECT 1 FROM provisioning_mislearner o
                               WHERE o.account_id = u.id AND o.school_id = u.school_id
-                                AND o.leaving_date IS NULL)
+                                AND {policy.current_sql("o")})
             ORDER BY m.account_id, m.school_id
             """,  # noqa: S608
-            params,
+            [*on_roll_params, *may_move_params, *scope_params],
         )
         rows = cursor.fetchall()
     finally:
@@ -205,13 +210,12 @@ def _holds_resolve(settled: list[tuple[HeldLearnerMove, str]]) -> None:
         )
     )
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor_username="provisioning",
+        audit_entry_build(
+            actor=None,
+            job=ACTOR,
             action="learner_move.hold_resolved",
-            target_type=User._meta.label_lower,
-            target_id=str(hold.account_id),
-            target_repr=usernames.get(hold.account_id, ""),
-            school_id=hold.to_school_id,
+            target=AccountRef(hold.account_id, usernames.get(hold.account_id, "")),
+            school=hold.to_school_id,
             details={"held_move": hold.pk, "why": why},
         )
         for hold, why in settled
@@ -225,13 +229,12 @@ def _holds_audit(holds: list[HeldLearnerMove], *, run: ProvisioningRun | None) -
         )
     )
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor_username="provisioning",
+        audit_entry_build(
+            actor=None,
+            job=ACTOR,
             action="learner_move.held",
-            target_type=User._meta.label_lower,
-            target_id=str(hold.account_id),
-            target_repr=usernames.get(hold.account_id, ""),
-            school_id=hold.to_school_id,
+            target=AccountRef(hold.account_id, usernames.get(hold.account_id, "")),
+            school=hold.to_school_id,
             details={
                 "held_move": hold.pk,
                 "from_school": hold.from_school_id,
@@ -285,4 +288,15 @@ def learner_moves_record(
         reason=AccountMove.Reason.LEARNER_MIS,
         actor=actor,
         ip_address=ip_address,
+    )
+
+
+# --- Staff records (staff moves by request, from the floors above) -------------------------------
+
+
+def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
+    """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
+    Proceed: the transferred account is now the one this school's MIS record belongs to)."""
+    return MisStaff.objects.filter(school=school, account=from_account).update(
+        account=to_account, updated_at=timezone.now()
     )

@@ -22,7 +22,7 @@ from accounts.emails import email_enqueue
 from accounts.services import audit_record
 
 from .models import ProvisioningRun
-from .services import run_apply_enqueue
+from .services.runs import run_apply_enqueue
 
 logger = logging.getLogger(__name__)
 Status = ProvisioningRun.Status

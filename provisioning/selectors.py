@@ -1,5 +1,6 @@
-"""Reads of provisioning for the digital champion's Provisioning page, with authorisation in
-their names: a champion sees their own school's runs and learners, and anything else is a 404.
+"""Reads of provisioning, with authorisation in their names: the digital champion's Provisioning
+page (a champion sees their own school's runs and learners, and anything else is a 404) and the
+Provisioning Client's runs (a client's token sees its own school's).
 
 Every list here costs a fixed number of queries, however many rows it holds.
 """
@@ -7,6 +8,7 @@ Every list here costs a fixed number of queries, however many rows it holds.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -16,8 +18,8 @@ from accounts.selectors import champion_school
 from schools.identifiers import upn_hash
 from schools.models import School
 
-from . import messages
-from .models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
+from . import messages, policy
+from .models import ClientToken, HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
 
 RUNS_SHOWN = 10
 
@@ -75,11 +77,6 @@ class ProvisioningOverview:
 def _school_runs(school: School):
     # The stored snapshot and the usernames of every record are not shown here.
     return ProvisioningRun.objects.filter(school=school).defer("snapshot", "accounts")
-
-
-def runs_for_champion(*, champion: User, limit: int = RUNS_SHOWN) -> list[ProvisioningRun]:
-    """The champion's school's latest runs, newest first; 404 for anyone who is not one."""
-    return _runs(champion_school(champion), limit=limit)
 
 
 def _runs(school: School, *, limit: int) -> list[ProvisioningRun]:
@@ -182,25 +179,18 @@ def _learner_names(school_id: int, upns: set[str]) -> dict[str, str]:
 # --- Learners between two schools ---------------------------------------------------------------
 
 
-def _on_roll(today: date) -> Q:
-    """policy.is_on_roll as a filter: no leaving date, and admitted by today (or undated)."""
-    return Q(leaving_date__isnull=True) & (
-        Q(admission_date__isnull=True) | Q(admission_date__lte=today)
-    )
-
-
 def learners_awaiting_leaver(*, school: School, today: date | None = None) -> list[MisLearner]:
     """Learners on roll here whose account is still at another school that has them on roll.
 
     Their account moves here as soon as that school records a leaving date. Each record comes
     with ``account.school`` loaded (one query in all).
     """
-    today = today or timezone.localdate()
+    on_roll = policy.on_roll_q(today=today or timezone.localdate())
     still_there = MisLearner.objects.filter(
-        _on_roll(today), account_id=OuterRef("account_id"), school_id=OuterRef("account__school")
+        on_roll, account_id=OuterRef("account_id"), school_id=OuterRef("account__school")
     )
     return list(
-        MisLearner.objects.filter(_on_roll(today), school=school, account__school__isnull=False)
+        MisLearner.objects.filter(on_roll, school=school, account__school__isnull=False)
         .exclude(account__school=school)
         .filter(Exists(still_there))
         .select_related("account__school")
@@ -214,12 +204,10 @@ def learners_in_roll_conflict(*, school: School, today: date | None = None) -> l
     Each item is the *other* school's record (with ``school`` and ``account`` loaded), annotated
     with ``year_group_here``: one row per other school claiming the learner, in one query.
     """
-    today = today or timezone.localdate()
-    here = MisLearner.objects.filter(
-        _on_roll(today), school=school, account_id=OuterRef("account_id")
-    )
+    on_roll = policy.on_roll_q(today=today or timezone.localdate())
+    here = MisLearner.objects.filter(on_roll, school=school, account_id=OuterRef("account_id"))
     return list(
-        MisLearner.objects.filter(_on_roll(today), account__school=school)
+        MisLearner.objects.filter(on_roll, account__school=school)
         .exclude(school=school)
         .filter(Exists(here))
         .annotate(year_group_here=Subquery(here.values("year_group")[:1]))
@@ -258,7 +246,7 @@ def learners_kept_apart(*, school: School) -> list[MisLearner]:
         account__upn_hash=OuterRef("upn_hash"),
     )
     return list(
-        MisLearner.objects.filter(school=school, account__isnull=True, leaving_date__isnull=True)
+        MisLearner.objects.filter(policy.current_q(), school=school, account__isnull=True)
         .filter(Exists(kept))
         .order_by("surname", "forename", "pk")
     )
@@ -283,6 +271,35 @@ def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOvervie
         held_moves=learners_in_held_moves(school=school),
         kept_apart=learners_kept_apart(school=school),
     )
+
+
+# --- The Provisioning Client's reads, by what its token may see --------------------------------
+
+
+def run_for_client(*, token: ClientToken, run_id: int) -> ProvisioningRun:
+    """A run of the token's school. Raises ProvisioningRun.DoesNotExist for no such run and
+    PermissionDenied for another school's (the API words both in the contract's errors)."""
+    run = (
+        ProvisioningRun.objects.select_related("school").defer("snapshot").filter(pk=run_id).first()
+    )
+    if run is None:
+        raise ProvisioningRun.DoesNotExist
+    if run.school_id != token.school_id:
+        raise PermissionDenied
+    return run
+
+
+def runs_for_client(*, token: ClientToken, limit: int) -> list[ProvisioningRun]:
+    """The token's school's most recent runs, newest first."""
+    return list(
+        ProvisioningRun.objects.select_related("school")
+        .filter(school_id=token.school_id)
+        .defer("snapshot")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+# --- For the services and the floors above -------------------------------------------------------
 
 
 def last_successful_run(school) -> ProvisioningRun | None:

@@ -14,6 +14,10 @@ academic year. ``september_moves`` takes the roll of academic year Y-1 into year
 their primaries in July and start year 7 at a secondary of the same authority, year 11 and 13
 leave, everyone else moves up a year group, reception and nursery start, a few staff leave and
 start, and a few hundred learners move school over the summer.
+
+It is long because it is one model of Wales (places, schools, cohorts, staff, a September) whose
+parts share the seeds and the rules of one generator; it is development tooling, used by the
+benchmarks, the tests and ``simulate_mis``, never by a request.
 """
 
 import random

@@ -4,6 +4,10 @@ The envelope decides whether the snapshot is taken at all (HTTP 400 otherwise). 
 checked one by one: a bad record is rejected with a code and a message and left as it was, and
 the rest go on. The checks run once per record of every school every day, so they are written
 to be quick (no regular expressions or exceptions on the good path).
+
+It is long because the checks are unrolled field by field for that speed, one function per kind
+of record rather than a generic validator, and they read best side by side with the contract they
+enforce.
 """
 
 import hmac

@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import recovery, services
+from . import placements, recovery
+from .services import jobs, runs
 
 
 @shared_task(
@@ -17,27 +18,22 @@ from . import recovery, services
 def run_apply(run_id: int) -> str:
     """Apply a received snapshot. Acknowledged only when done, so a lost worker's run is
     delivered again; the run's status makes a second delivery apply nothing twice."""
-    return services.snapshot_run_apply(run_id=run_id).status
+    return runs.snapshot_run_apply(run_id=run_id).status
 
 
 @shared_task(acks_late=True)
 def learner_admissions_settle() -> int:
-    return services.learner_admissions_settle()
-
-
-@shared_task(acks_late=True)
-def accounts_delete_due() -> int:
-    return services.accounts_delete_due()
+    return jobs.learner_admissions_settle()
 
 
 @shared_task(acks_late=True)
 def run_upns_remove_expired() -> int:
-    return services.run_upns_remove_expired()
+    return jobs.run_upns_remove_expired()
 
 
 @shared_task(acks_late=True)
 def ite_placement_reminders_send() -> int:
-    return services.ite_placement_reminders_send()
+    return placements.ite_placement_reminders_send()
 
 
 @shared_task

@@ -26,8 +26,8 @@ from accounts.services import (
     audit_record,
     school_role_grant,
 )
+from provisioning.moves import staff_record_relink
 from provisioning.policy import deletion_due
-from provisioning.services import staff_record_relink
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 

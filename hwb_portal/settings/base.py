@@ -130,7 +130,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=15),
     },
     "accounts-deletion-due": {
-        "task": "provisioning.tasks.accounts_delete_due",
+        "task": "accounts.tasks.accounts_delete_due",
         "schedule": crontab(hour=2, minute=15),
     },
     "transfer-requests-remind": {

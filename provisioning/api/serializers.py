@@ -8,21 +8,11 @@ from datetime import UTC, datetime
 
 from rest_framework import serializers
 
+from provisioning.contract import LEARNER_COUNTS, STAFF_COUNTS
 from provisioning.models import MisStaff, ProvisioningRun
 
 # In the contract's order (provisioning.snapshots checks them; a test keeps the two in step).
 YEAR_GROUP_CHOICES = ["N1", "N2", "R", *map(str, range(1, 15)), "X"]
-LEARNER_COUNTS = (
-    "received",
-    "created",
-    "updated",
-    "unchanged",
-    "left",
-    "moved_in",
-    "awaiting_leaver",
-    "rejected",
-)
-STAFF_COUNTS = ("received", "created", "updated", "unchanged", "left", "rejected")
 
 
 def _name_field(help_text: str, **kwargs) -> serializers.CharField:
@@ -164,30 +154,23 @@ class RecordIssueSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class LearnerCountsSerializer(serializers.Serializer):
-    received = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    left = serializers.IntegerField()
-    moved_in = serializers.IntegerField()
-    awaiting_leaver = serializers.IntegerField(
-        help_text=(
-            "On roll here, with a Hwb account still at another school: waiting for that school's "
-            "leaving date, or for the Hwb team when the move is held because the name and date "
-            "of birth disagree (then also a warning with code move_held)."
-        )
-    )
-    rejected = serializers.IntegerField()
+_COUNT_HELP = {
+    "awaiting_leaver": (
+        "On roll here, with a Hwb account still at another school: waiting for that school's "
+        "leaving date, or for the Hwb team when the move is held because the name and date "
+        "of birth disagree (then also a warning with code move_held)."
+    ),
+}
 
 
-class StaffCountsSerializer(serializers.Serializer):
-    received = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    left = serializers.IntegerField()
-    rejected = serializers.IntegerField()
+def _counts_serializer(name: str, names: tuple[str, ...]) -> type[serializers.Serializer]:
+    """A serializer with one whole number per count name of the contract, in its order."""
+    fields = {count: serializers.IntegerField(help_text=_COUNT_HELP.get(count)) for count in names}
+    return type(name, (serializers.Serializer,), fields)
+
+
+LearnerCountsSerializer = _counts_serializer("LearnerCountsSerializer", LEARNER_COUNTS)
+StaffCountsSerializer = _counts_serializer("StaffCountsSerializer", STAFF_COUNTS)
 
 
 class CountsSerializer(serializers.Serializer):

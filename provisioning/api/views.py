@@ -24,7 +24,9 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from provisioning.models import ClientToken, ProvisioningRun
-from provisioning.services import StaleSnapshot, run_receive
+from provisioning.selectors import run_for_client, runs_for_client
+from provisioning.services import StaleSnapshot
+from provisioning.services.runs import run_receive
 from provisioning.snapshots import EnvelopeError, snapshot_parse
 
 from .authentication import ClientTokenAuthentication, IsProvisioningClient
@@ -147,37 +149,25 @@ class ProvisioningApiView(APIView):
         return response
 
 
-# --- Reads, by what the client's token may see ---------------------------------------------------
+# --- Reads, in the contract's answers ------------------------------------------------------------
 
 
-def run_for_client(*, token: ClientToken, run_id: int) -> ProvisioningRun:
+def _run(token: ClientToken, run_id: int) -> ProvisioningRun:
     """The run, if it is the token's school's: 404 for no such run, 403 for another school's."""
-    run = (
-        ProvisioningRun.objects.select_related("school").defer("snapshot").filter(pk=run_id).first()
-    )
-    if run is None:
+    try:
+        return run_for_client(token=token, run_id=run_id)
+    except ProvisioningRun.DoesNotExist:
         raise ContractError(
             status_code=status.HTTP_404_NOT_FOUND,
             code="not_found",
             message=_("There is no run with this number."),
-        )
-    if run.school_id != token.school_id:
+        ) from None
+    except DjangoPermissionDenied:
         raise ContractError(
             status_code=status.HTTP_403_FORBIDDEN,
             code="other_school",
             message=_("This run belongs to another school; a client sees only its own."),
-        )
-    return run
-
-
-def runs_for_client(*, token: ClientToken, limit: int) -> list[ProvisioningRun]:
-    """The token's school's most recent runs, newest first."""
-    return list(
-        ProvisioningRun.objects.select_related("school")
-        .filter(school_id=token.school_id)
-        .defer("snapshot")
-        .order_by("-received_at", "-id")[:limit]
-    )
+        ) from None
 
 
 # --- Reading the request --------------------------------------------------------------------------
@@ -412,7 +402,7 @@ class RunDetailView(ProvisioningApiView):
         tags=["Provisioning Client"],
     )
     def get(self, request, run_id: int):
-        run = run_for_client(token=request.auth, run_id=run_id)
+        run = _run(request.auth, run_id)
         return Response(run_as_contract(run))
 
 

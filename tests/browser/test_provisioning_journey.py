@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from tests.factories import PASSWORD, SchoolFactory, make_champion, make_upn
 from tests.provisioning.builders import learner_record, snapshot, staff_record
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, User
 from provisioning.credentials import client_token_issue, client_token_verify
 from provisioning.models import ClientToken, MisLearner, ProvisioningRun
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from tests.factories import make_account, make_upn
 
 Status = ProvisioningRun.Status

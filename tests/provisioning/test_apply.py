@@ -11,13 +11,9 @@ from django.utils import timezone
 
 from accounts.models import AccountMove, AuditEntry, SchoolRole, User
 from provisioning.models import MisLearner, MisStaff, ProvisioningRun
-from provisioning.services import (
-    ProvisioningError,
-    StaleSnapshot,
-    run_discard,
-    run_release,
-    snapshot_import,
-)
+from provisioning.services import ProvisioningError, StaleSnapshot
+from provisioning.services.held_runs import run_discard, run_release
+from provisioning.services.runs import snapshot_import
 from schools.identifiers import upn_from_digits
 from tests.factories import make_account
 from tests.provisioning.builders import learner_record, snapshot, staff_record

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from provisioning.models import ProvisioningRun
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from tests.conftest import sign_in
 from tests.factories import make_champion, make_upn
 from tests.provisioning.builders import learner_record, snapshot, staff_record

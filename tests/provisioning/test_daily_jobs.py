@@ -6,8 +6,10 @@ import pytest
 import time_machine
 
 from accounts.models import AuditEntry, RetiredUsername, User
+from accounts.retention import accounts_delete_due
 from provisioning.models import MisLearner, ProvisioningRun
-from provisioning.services import accounts_delete_due, run_upns_remove_expired, snapshot_import
+from provisioning.services.jobs import run_upns_remove_expired
+from provisioning.services.runs import snapshot_import
 from tests.factories import make_account
 from tests.provisioning.builders import learner_record, snapshot
 

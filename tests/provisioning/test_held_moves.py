@@ -17,7 +17,8 @@ from accounts.models import AccountMove, AuditEntry, OutboundEmail, User
 from provisioning.credentials import client_token_issue
 from provisioning.held_moves import held_move_keep_apart, held_move_move
 from provisioning.models import HeldLearnerMove, MisLearner, ProvisioningRun
-from provisioning.services import learner_admissions_settle, run_receive, snapshot_import
+from provisioning.services.jobs import learner_admissions_settle
+from provisioning.services.runs import run_receive, snapshot_import
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, SchoolFactory, make_account, make_champion
 from tests.provisioning.builders import learner_record, snapshot

@@ -9,7 +9,8 @@ from django.core import mail
 from accounts.models import AuditEntry, User
 from provisioning import tasks
 from provisioning.models import MisStaff, PlacementReminder
-from provisioning.services import ite_placement_reminders_send, snapshot_import
+from provisioning.placements import ite_placement_reminders_send
+from provisioning.services.runs import snapshot_import
 from tests.provisioning.builders import snapshot, staff_record
 
 TODAY = date(2027, 3, 1)

@@ -7,7 +7,8 @@ import time_machine
 from django.core import mail
 
 from accounts.models import AccountMove, AuditEntry, User
-from provisioning.services import learner_admissions_settle, snapshot_import
+from provisioning.services.jobs import learner_admissions_settle
+from provisioning.services.runs import snapshot_import
 from tests.factories import PASSWORD, SchoolFactory, make_champion
 from tests.provisioning.builders import learner_record, snapshot
 

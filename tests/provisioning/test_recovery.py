@@ -21,7 +21,7 @@ from accounts.models import AuditEntry, OutboundEmail, User
 from provisioning.credentials import client_token_issue
 from provisioning.models import ProvisioningRun
 from provisioning.recovery import runs_stalled_recover
-from provisioning.services import run_receive
+from provisioning.services.runs import run_receive
 from tests.provisioning.builders import learner_record, snapshot
 from tests.servers import require_postgresql
 

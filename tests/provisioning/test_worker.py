@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import OutboundEmail, User
 from provisioning.models import ProvisioningRun
 from provisioning.recovery import runs_stalled_recover
-from provisioning.services import run_receive
+from provisioning.services.runs import run_receive
 from provisioning.tasks import run_apply
 from schools.models import School
 from tests.factories import SchoolFactory

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from accounts.models import User
 from accounts.services import account_password_set
 from provisioning.models import MisStaff
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from schools.models import School
 from tests.factories import PASSWORD
 from tests.provisioning.builders import snapshot, staff_record

@@ -9,7 +9,7 @@ from datetime import date
 
 from accounts.models import User
 from provisioning.models import MisStaff
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from schools.models import LocalAuthority, School
 from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.provisioning.builders import snapshot, staff_record

@@ -11,9 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AuditEntry, RetiredUsername, SchoolRole, User
+from accounts.retention import accounts_delete_due
 from accounts.services import school_role_grant
 from provisioning.policy import deletion_due
-from provisioning.services import accounts_delete_due
 from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers import tasks
 from transfers.models import TransferRequest

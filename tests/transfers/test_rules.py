@@ -19,7 +19,7 @@ from django.db.utils import IntegrityError
 from accounts.models import AccountMove, SchoolRole, User
 from accounts.services import account_deactivate, school_role_grant
 from provisioning.selectors import staff_record_of
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
 from schools.models import LocalAuthority
 from tests.factories import SchoolFactory, make_account

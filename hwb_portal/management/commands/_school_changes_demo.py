@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from accounts.models import User
 from accounts.services import account_create, account_password_set
 from provisioning.models import MisStaff
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from schools.models import LocalAuthority, School
 from transfers.mergers import staff_matches_propose
 from transfers.models import SchoolNotice

@@ -17,7 +17,7 @@ from accounts.models import AccountMove, SchoolRole, User
 from accounts.services import account_password_set, school_role_grant
 from provisioning.credentials import client_token_issue
 from provisioning.models import MisStaff, ProvisioningRun
-from provisioning.services import snapshot_import
+from provisioning.services.runs import snapshot_import
 from schools.identifiers import upn_from_digits
 from schools.models import LocalAuthority, School
 

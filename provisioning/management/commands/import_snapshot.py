@@ -6,24 +6,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from provisioning.contract import COUNT_NAMES
 from provisioning.models import ProvisioningRun
-from provisioning.services import ProvisioningError, snapshot_import
+from provisioning.services import ProvisioningError
+from provisioning.services.runs import snapshot_import
 from provisioning.snapshots import EnvelopeError, snapshot_parse
 from schools.models import School
 
 ERRORS_SHOWN = 20
 BAR_WIDTH = 30
-LEARNER_COUNTS = (
-    "received",
-    "created",
-    "updated",
-    "unchanged",
-    "left",
-    "moved_in",
-    "awaiting_leaver",
-    "rejected",
-)
-STAFF_COUNTS = ("received", "created", "updated", "unchanged", "left", "rejected")
 
 
 class Command(BaseCommand):
@@ -138,7 +129,7 @@ class Command(BaseCommand):
             self.stderr.write(run.failure_reason)
         elif run.failure_reason:  # a dry run that would have been held
             self.stdout.write(self.style.WARNING(run.failure_reason))
-        for kind, names in (("learners", LEARNER_COUNTS), ("staff", STAFF_COUNTS)):
+        for kind, names in COUNT_NAMES.items():
             counts = run.counts.get(kind)
             if counts:
                 figures = ", ".join(

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from provisioning.services import ProvisioningError, StaleSnapshot, snapshot_import
+from provisioning.services import ProvisioningError, StaleSnapshot
+from provisioning.services.runs import snapshot_import
 from provisioning.simulator import (
     DEFAULT_SEED,
     school_snapshot,

@@ -1,60 +1,37 @@
-"""Writes of provisioning: receiving snapshots, applying runs, the Hwb team's decisions on held
-runs, and the daily jobs (admissions that arrive, deletion after 12 months, UPN retention)."""
+"""Runs: a snapshot received and stored, applied by a worker in one transaction (or imported
+and applied here and now), and a snapshot the same as the last one recorded without applying it.
+
+A run is stored before a worker is asked to apply it, so nothing is lost when the broker is down
+(``recovery.py`` hands it over later); applying is ``applying.SnapshotApplication``'s job.
+"""
 
 import hashlib
 import json
 import logging
 import zlib
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q, Value
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import email_enqueue
-from accounts.models import AuditEntry, RetiredUsername, User
-from accounts.selectors import interface_language
+from accounts.models import User
 from accounts.services import audit_record
 from schools.identifiers import upn_hash
 from schools.models import School
 
-from .applying import SnapshotApplication
-from .emails import champions_of as _champions
-from .models import HeldLearnerMove, MisLearner, MisStaff, PlacementReminder, ProvisioningRun
-from .moves import learner_moves_settle
-from .selectors import last_successful_run
-from .snapshots import learners_check, snapshot_check_envelope, staff_check
+from .. import emails, policy
+from ..applying import SnapshotApplication
+from ..contract import COUNT_NAMES
+from ..models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
+from ..selectors import last_successful_run
+from ..snapshots import learners_check, snapshot_check_envelope, staff_check
+from . import ProvisioningError, StaleSnapshot
 
 logger = logging.getLogger(__name__)
 Status = ProvisioningRun.Status
-
-
-# The counts of a run, in the contract's order.
-COUNT_NAMES = {
-    "learners": (
-        "received",
-        "created",
-        "updated",
-        "unchanged",
-        "left",
-        "moved_in",
-        "awaiting_leaver",
-        "rejected",
-    ),
-    "staff": ("received", "created", "updated", "unchanged", "left", "rejected"),
-}
-
-
-class ProvisioningError(Exception):
-    """A provisioning rule said no; the message is for the person (or client) who asked."""
-
-
-class StaleSnapshot(ProvisioningError):
-    """The snapshot is older than the school's last applied one (HTTP 409)."""
 
 
 # --- Receiving ------------------------------------------------------------------------------------
@@ -125,7 +102,7 @@ def run_apply_enqueue(run_id: int) -> None:
     A broker that cannot be reached loses nothing and fails nobody's request: the run stays
     queued in the database, and the stalled-run sweep hands it over again (recovery.py).
     """
-    from .tasks import run_apply
+    from ..tasks import run_apply
 
     try:
         run_apply.delay(run_id)
@@ -307,7 +284,7 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
                 school=school,
                 details={"reason": outcome.held_reason},
             )
-            _tell_about_held_run(run, outcome.held_reason)
+            emails.run_held_tell(run, outcome.held_reason)
             return run
         if outcome.warnings:  # learners whose move is held, beside the records' own warnings
             run.warnings = learners.warnings + outcome.warnings + staff.warnings
@@ -326,7 +303,7 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
                 school=school,
                 details={"counts": outcome.counts},
             )
-            _tell_about_roll_conflicts(school, outcome.new_roll_conflicts)
+            emails.roll_conflicts_tell(school, outcome.new_roll_conflicts)
         return run
 
 
@@ -344,12 +321,13 @@ def _same_snapshot_as_last(
     ):
         return None
     since = timezone.localdate(last.finished_at)
-    due = Q(leaving_date__gt=since, leaving_date__lte=today)
     if (
         MisLearner.objects.filter(
-            Q(school=school) & (due | Q(admission_date__gt=since, admission_date__lte=today))
+            policy.dates_came_due_q(since=since, today=today), school=school
         ).exists()
-        or MisStaff.objects.filter(Q(school=school) & due).exists()
+        or MisStaff.objects.filter(
+            policy.dates_came_due_q(since=since, today=today, admission=False), school=school
+        ).exists()
         # A learner's move held at this school, or decided since: its warnings and usernames
         # are worked out afresh by a real apply.
         or HeldLearnerMove.objects.filter(
@@ -364,8 +342,7 @@ def _same_snapshot_as_last(
 def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> ProvisioningRun:
     """Record a repeated snapshot as applied: every accepted record unchanged."""
     awaiting = (
-        MisLearner.objects.filter(school=school, leaving_date__isnull=True)
-        .filter(Q(admission_date__isnull=True) | Q(admission_date__lte=timezone.localdate()))
+        MisLearner.objects.filter(policy.on_roll_q(today=timezone.localdate()), school=school)
         .exclude(account__school=school)
         .exclude(account__isnull=True)
         .count()
@@ -415,240 +392,3 @@ def _accounts_now(school: School, accounts: dict) -> dict:
         },
         "staff": {code: now.get(("staff", code)) for code in (accounts.get("staff") or {})},
     }
-
-
-# --- The Hwb team's decisions on held runs -----------------------------------------------
-
-
-@transaction.atomic
-def run_release(
-    *, run: ProvisioningRun, actor: User, ip_address: str | None = None
-) -> ProvisioningRun:
-    """Apply a held snapshot as it is (the hold check is skipped); a worker applies it."""
-    run = ProvisioningRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != Status.HELD:
-        raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
-    run.status = Status.QUEUED
-    run.decided_by = actor
-    run.decided_at = run.handed_over_at = timezone.now()
-    run.attempts = 0  # the start that held it finished; lost workers are counted afresh
-    run.save(update_fields=["status", "decided_by", "decided_at", "handed_over_at", "attempts"])
-    audit_record(
-        actor=actor,
-        action="provisioning.run_released",
-        target=run,
-        school=run.school,
-        ip_address=ip_address,
-    )
-    transaction.on_commit(lambda: run_apply_enqueue(run.pk))
-    return run
-
-
-@transaction.atomic
-def run_discard(
-    *, run: ProvisioningRun, actor: User, ip_address: str | None = None
-) -> ProvisioningRun:
-    """Discard a held snapshot: nothing of it is applied, and its raw data is dropped."""
-    run = ProvisioningRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != Status.HELD:
-        raise ProvisioningError(_("Only a held snapshot can be applied or discarded."))
-    run.status = Status.DISCARDED
-    run.decided_by = actor
-    run.decided_at = run.finished_at = timezone.now()
-    run.snapshot = None
-    run.save(update_fields=["status", "decided_by", "decided_at", "finished_at", "snapshot"])
-    audit_record(
-        actor=actor,
-        action="provisioning.run_discarded",
-        target=run,
-        school=run.school,
-        ip_address=ip_address,
-    )
-    return run
-
-
-# --- Emails ---------------------------------------------------------------------------------------
-
-
-def _tell_about_held_run(run: ProvisioningRun, reason: str) -> None:
-    context = {"school": run.school, "run": run, "reason": reason, "admin_url": ""}
-    for champion in _champions([run.school_id]):
-        email_enqueue(
-            to=champion.email,
-            template="provisioning_run_held",
-            context=context,
-            language=interface_language(champion) or "en",
-        )
-    admin_url = settings.HWB_PORTAL_URL + reverse(
-        "admin:provisioning_provisioningrun_change", args=[run.pk]
-    )
-    email_enqueue(
-        to=settings.HWB_TEAM_EMAIL,
-        template="provisioning_run_held",
-        context={**context, "admin_url": admin_url},
-        language="en",
-    )
-
-
-def _tell_about_roll_conflicts(school: School, conflicts: dict[int, int]) -> None:
-    """Both schools' champions hear of learners on roll at both: nobody guesses."""
-    if not conflicts:
-        return
-    schools = School.objects.in_bulk([school.pk, *conflicts])
-    champions = _champions([school.pk, *conflicts])
-    for other_id, count in conflicts.items():
-        for champion in champions:
-            if champion.school_id not in {school.pk, other_id}:
-                continue
-            other = schools[other_id] if champion.school_id == school.pk else school
-            email_enqueue(
-                to=champion.email,
-                template="learner_roll_conflict",
-                context={
-                    "school": champion.school,
-                    "other_school": other,
-                    "count": count,
-                    "page_url": settings.HWB_PORTAL_URL + reverse("provisioning:champion_runs"),
-                },
-                language=interface_language(champion) or "en",
-            )
-
-
-# --- Daily jobs -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def learner_admissions_settle(*, today: date | None = None) -> int:
-    """Move learners whose admission date has come (rule 3), for every school at once; a move
-    whose records disagree is held as a run would hold it."""
-    moved = learner_moves_settle(today=today or timezone.localdate(), scope_school=None, run=None)
-    return len(moved)
-
-
-def accounts_delete_due(*, now: datetime | None = None) -> int:
-    """Delete deactivated accounts whose 12 months are up, in batches; the audit trail stays.
-
-    Each batch is its own short transaction (no long locks); safe to run twice.
-    """
-    now = now or timezone.now()
-    deleted = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                User.objects.select_for_update(skip_locked=True)
-                .filter(is_active=False, deletion_due_at__lte=now)
-                .order_by("pk")
-                .values_list("pk", "username", "username_base", "school_id", "kind")[
-                    : settings.HWB_DELETION_BATCH_SIZE
-                ]
-            )
-            if not batch:
-                return deleted
-            RetiredUsername.objects.bulk_create(
-                [RetiredUsername(username=u, username_base=b) for _pk, u, b, _s, _k in batch],
-                ignore_conflicts=True,
-            )
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor_username="retention",
-                    action="account.deleted",
-                    target_type=User._meta.label_lower,
-                    target_id=str(pk),
-                    target_repr=username,
-                    school_id=school_id,
-                    details={"kind": kind, "reason": "12 months after leaving"},
-                )
-                for pk, username, _b, school_id, kind in batch
-            )
-            User.objects.filter(pk__in=[row[0] for row in batch]).delete()
-            deleted += len(batch)
-
-
-def run_upns_remove_expired(*, now: datetime | None = None) -> int:
-    """Remove raw UPNs from runs older than the retention period (usernames, errors)."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.HWB_RUN_UPN_RETENTION_DAYS)
-    stripped = 0
-    runs = ProvisioningRun.objects.filter(
-        received_at__lt=cutoff, upns_removed_at__isnull=True
-    ).exclude(status__in=[Status.QUEUED, Status.RUNNING, Status.HELD])
-    for run_id in runs.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
-            accounts = dict(run.accounts or {})
-            accounts["learners"] = {}
-            run.accounts = accounts
-            for problem in (*run.errors, *run.warnings):
-                if problem.get("record", "").startswith("learners["):
-                    problem["key"] = ""
-            run.snapshot = None
-            run.upns_removed_at = timezone.now()
-            run.save(
-                update_fields=["accounts", "errors", "warnings", "snapshot", "upns_removed_at"]
-            )
-            stripped += 1
-    return stripped
-
-
-# --- For the floors above (staff moves by request) ----------------------------------------------
-
-
-def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
-    """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
-    Proceed: the transferred account is now the one this school's MIS record belongs to)."""
-    return MisStaff.objects.filter(school=school, account=from_account).update(
-        account=to_account, updated_at=timezone.now()
-    )
-
-
-def ite_placement_reminders_send(*, today: date | None = None) -> int:
-    """Remind ITE students, once per placement end date, to download what they need before it.
-
-    ITE accounts are never moved between schools, so their work goes when their placement
-    ends. The date is the leaving date the placement school's MIS gives; a student whose MIS
-    gives none is not reminded. Safe to run twice: one reminder per account and end date.
-    """
-    today = today or timezone.localdate()
-    horizon = today + timedelta(days=settings.HWB_ITE_REMINDER_DAYS)
-    due = (
-        MisStaff.objects.filter(
-            role=MisStaff.Role.ITE_STUDENT,
-            absent=False,
-            leaving_date__gte=today,
-            leaving_date__lte=horizon,
-            account__is_active=True,
-            account__kind=User.Kind.ITE_STUDENT,
-        )
-        .exclude(account__placement_reminders__placement_end=models.F("leaving_date"))
-        .select_related("account", "school")
-        .order_by("pk")
-    )
-    sent = 0
-    for record in due:
-        with transaction.atomic():
-            _reminder, created = PlacementReminder.objects.get_or_create(
-                account=record.account,
-                placement_end=record.leaving_date,
-                defaults={"school": record.school},
-            )
-            if not created:
-                continue
-            audit_record(
-                actor=None,
-                action="ite.placement_reminder_sent",
-                target=record.account,
-                school=record.school,
-                details={"placement_end": record.leaving_date.isoformat()},
-            )
-            email_enqueue(
-                to=record.account.email,
-                template="ite_placement_ending",
-                context={
-                    "account": record.account,
-                    "school": record.school,
-                    "placement_end": record.leaving_date,
-                    "days_left": (record.leaving_date - today).days,
-                },
-                language=interface_language(record.account) or "en",
-            )
-            sent += 1
-    return sent
