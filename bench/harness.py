@@ -144,12 +144,20 @@ def machine_line() -> str:
 # --- the portal as compose runs it ------------------------------------------------------------
 
 
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def compose_command(service: str) -> list[str]:
+    """The command compose runs for one of the portal's services (web, worker, beat)."""
+    return shlex.split(_compose()["services"][service]["command"])
+
+
 def compose_portal() -> tuple[list[str], dict]:
     """compose's web command and the environment compose gives the portal's services."""
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = shlex.split(compose["services"]["web"]["command"])
+    command = compose_command("web")
     assert command[0] == "gunicorn", command
-    return command, dict(compose["x-portal"]["environment"])
+    return command, dict(_compose()["x-portal"]["environment"])
 
 
 def portal_env(server: dict, name: str, *, proxies: int = 0, **extra: str) -> dict:
@@ -369,6 +377,7 @@ class Load:
 
     name: str
     seconds: float = 0.0
+    client_cpu: float = 0.0  # share of one core the clients themselves used
     latencies: list[float] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
 
@@ -407,7 +416,8 @@ async def load(session, url: str, *, name: str, clients: int, seconds: float) ->
             else:
                 result.failures[str(status)] = result.failures.get(str(status), 0) + 1
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(client() for _ in range(clients)))
     result.seconds = time.perf_counter() - started
+    result.client_cpu = (time.process_time() - cpu) / result.seconds
     return result

@@ -173,8 +173,9 @@ def _report(bare_first, bare_last, results, *, judged: bool) -> bool:
     bare_rate = (bare_first.rate + bare_last.rate) / 2
     print(
         f"\n{'page':30} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'of bare':>7}  aims (>= {SHARE_AIM:.0%} of bare, p95 < {P95_AIM_MS} ms)"
+        f"{'of bare':>7} {'client':>6}  aims (>= {SHARE_AIM:.0%} of bare, p95 < {P95_AIM_MS} ms)"
     )
+    print("(client: the share of one core the benchmark's own clients used meanwhile)")
     passed = True
     for load in [bare_first, *results, bare_last]:
         share = load.rate / bare_rate if bare_rate else 0.0
@@ -187,7 +188,7 @@ def _report(bare_first, bare_last, results, *, judged: bool) -> bool:
         print(
             f"{load.name:30} {len(load.latencies):>8,} {load.rate:>7.1f} "
             f"{load.percentile_ms(0.50):>7.1f} {load.percentile_ms(0.95):>7.1f} "
-            f"{share:>7.0%}  {verdict}{failures}"
+            f"{share:>7.0%} {load.client_cpu:>6.0%}  {verdict}{failures}"
         )
     print(
         f"bare view: {bare_rate:.1f} requests/s (mean of first and last); {harness.machine_line()}"
