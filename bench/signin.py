@@ -28,7 +28,7 @@ import harness  # noqa: E402
 import wales  # noqa: E402
 
 AIM_PER_SECOND = 40
-SMOKE_SCALE = 0.01
+SMOKE_SCALE = 0.002
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -290,13 +290,19 @@ def _wales(scale: float) -> None:
             "CREATE TEMPORARY TABLE bench_people (school_id bigint, learners int, staff int,"
             " governors int)"
         )
-        cursor.executemany("INSERT INTO bench_people VALUES (%s, %s, %s, %s)", rows)
+        # One statement each (arrays unnested), not a round trip per row.
+        cursor.execute(
+            "INSERT INTO bench_people SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[],"
+            " %s::int[])",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
         cursor.execute(
             "CREATE TEMPORARY TABLE bench_names (n int, first text, last text, base text)"
         )
-        cursor.executemany(
-            "INSERT INTO bench_names VALUES (%s, %s, %s, %s)",
-            [(n, *name) for n, name in enumerate(names)],
+        cursor.execute(
+            "INSERT INTO bench_names SELECT * FROM unnest(%s::int[], %s::text[], %s::text[],"
+            " %s::text[])",
+            [list(range(len(names))), *(list(column) for column in zip(*names, strict=True))],
         )
         for kind, count_column in (
             (User.Kind.LEARNER, "learners"),
@@ -327,7 +333,7 @@ def _wales(scale: float) -> None:
                 """,
                 [kind],
             )
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE accounts_user")
     print(
         f"  Wales at scale {scale}: {len(specs):,} schools, {User.objects.count():,} accounts, "
         f"{time.perf_counter() - started:.0f} s"

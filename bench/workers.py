@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 RECIPE = "wales-queued-runs-1"
-SMOKE_SCALE = 0.005
+SMOKE_SCALE = 0.002
 TIMEOUT_SECONDS = 1800
 
 
