@@ -178,8 +178,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.UsernameBackend",
 ]
+# Argon2id at OWASP's recommendation (accounts/hashers.py). It replaces Django's Argon2 hasher
+# (same algorithm name): hashes made with Django's parameters are still verified and are
+# rehashed with ours at their holder's next good sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

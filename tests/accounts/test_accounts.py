@@ -1,14 +1,16 @@
 """Accounts as the services make them: UPNs only as hashes, roles, and the audit trail."""
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError
 
 from accounts.models import AuditEntry, SchoolRole, User
 from accounts.services import AccountError, account_create, school_role_grant
+from hwb_portal.settings import base as base_settings
 from schools.identifiers import upn_hash
-from tests.factories import make_account
+from tests.factories import PASSWORD, make_account
 
 
 def test_a_learner_is_stored_with_the_hash_of_their_upn_only(db, school):
@@ -54,10 +56,40 @@ def test_an_account_made_without_a_password_cannot_sign_in(client, school):
     assert response.status_code == 200
 
 
-def test_passwords_are_hashed_with_argon2(db, school, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+def test_passwords_are_hashed_with_argon2id_at_owasps_recommended_cost(db, school, settings):
+    settings.PASSWORD_HASHERS = base_settings.PASSWORD_HASHERS
     user = make_account(school=school)
-    assert user.password.startswith("argon2$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_password_hashed_with_djangos_default_argon2_is_rehashed_at_sign_in(
+    client, staff_member, settings
+):
+    settings.PASSWORD_HASHERS = base_settings.PASSWORD_HASHERS
+    djangos = Argon2PasswordHasher()
+    old_hash = djangos.encode(PASSWORD, djangos.salt())
+    assert "m=102400,t=2,p=8" in old_hash
+    User.objects.filter(pk=staff_member.pk).update(password=old_hash)
+
+    response = client.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+    staff_member.refresh_from_db()
+    assert staff_member.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert staff_member.check_password(PASSWORD)
+
+
+def test_a_wrong_password_leaves_an_old_argon2_hash_as_it_was(client, staff_member, settings):
+    settings.PASSWORD_HASHERS = base_settings.PASSWORD_HASHERS
+    djangos = Argon2PasswordHasher()
+    old_hash = djangos.encode(PASSWORD, djangos.salt())
+    User.objects.filter(pk=staff_member.pk).update(password=old_hash)
+
+    response = client.post("/sign-in/", {"username": staff_member.username, "password": "Nope-1"})
+
+    assert response.status_code == 200
+    staff_member.refresh_from_db()
+    assert staff_member.password == old_hash
 
 
 def test_creating_an_account_is_audited(db, school):
