@@ -124,7 +124,7 @@ def _big_school() -> None:
     """A 1,500-learner secondary through its MIS: a first load and five daily runs."""
     from accounts.models import SchoolRole, User
     from accounts.services import school_role_grant
-    from provisioning.services import snapshot_import
+    from provisioning.services.runs import snapshot_import
     from provisioning.simulator import daily_snapshots, schools_create, typical_school
 
     started = time.perf_counter()
@@ -158,7 +158,7 @@ def _merger() -> None:
     """Three schools merging; the new school's MIS holds their 150 staff; matches proposed."""
     from accounts.models import User
     from accounts.services import account_create
-    from provisioning.services import snapshot_import
+    from provisioning.services.runs import snapshot_import
     from provisioning.simulator import WELSH_FORENAMES, WELSH_SURNAMES
     from schools.models import LocalAuthority, School
     from transfers.mergers import staff_matches_propose

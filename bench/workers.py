@@ -87,7 +87,7 @@ def _ensure_queued_wales(server: dict, name: str, scale: float, rebuild: bool) -
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from provisioning.services import run_receive
+    from provisioning.services.runs import run_receive
     from provisioning.simulator import (
         school_snapshot,
         schools_create,
