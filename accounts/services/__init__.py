@@ -1,0 +1,47 @@
+"""Writes to accounts, by subject; import them from here.
+
+- ``audit``: the audit log every change goes to (and the schools import written to it);
+- ``lifecycle``: accounts made by hand, and deactivating one for deletion;
+- ``passwords``: one-time passwords from a reset, known passwords, a holder's own change;
+- ``locks``: lifting a lock-out after failed sign-ins;
+- ``roles``: headteachers and digital champions;
+- ``sessions``: sign-ins, sign-outs, the interface language, ending every session of an account;
+- ``moves``: the one account-move service every path that moves an account uses.
+
+Beside them: ``accounts.bulk`` (set-based inserts for provisioning), ``accounts.retention`` (the
+12-month deletion sweep), ``accounts.second_factor`` and ``accounts.hwb_team``.
+"""
+
+from .audit import audit_record, schools_import_audited
+from .errors import AccountError, AccountResetRepeated
+from .lifecycle import account_create, account_deactivate
+from .locks import account_unlock, signin_address_unlock
+from .moves import account_moves_record
+from .passwords import (
+    account_password_change,
+    account_password_reset,
+    account_password_set,
+    one_time_password_generate,
+)
+from .roles import school_role_grant
+from .sessions import account_language_set, account_session_record, account_sessions_end
+
+__all__ = [
+    "AccountError",
+    "AccountResetRepeated",
+    "account_create",
+    "account_deactivate",
+    "account_language_set",
+    "account_moves_record",
+    "account_password_change",
+    "account_password_reset",
+    "account_password_set",
+    "account_session_record",
+    "account_sessions_end",
+    "account_unlock",
+    "audit_record",
+    "one_time_password_generate",
+    "school_role_grant",
+    "schools_import_audited",
+    "signin_address_unlock",
+]
