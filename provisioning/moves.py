@@ -5,8 +5,7 @@ school their account belongs to, and the record claiming it is the same child as
 own MIS record; the moves are recorded through the one account-move service. A claim by a
 record that is not the same child is held (``HeldLearnerMove``) for the Hwb team instead.
 
-Staff accounts never move by themselves; when a staff move by request replaces a school's
-account, the school's MIS staff record follows it (``staff_record_relink``).
+Staff accounts never move by themselves: a move by request is ``staff_moves``.
 """
 
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from schools.models import School
 
 from . import emails, policy
 from .identity import LearnerIdentity
-from .models import HeldLearnerMove, MisStaff, ProvisioningRun
+from .models import HeldLearnerMove, ProvisioningRun
 
 OPEN = HeldLearnerMove.Status.OPEN
 ACTOR = "provisioning"  # the audit trail's actor of what the runs and the daily job do
@@ -288,15 +287,4 @@ def learner_moves_record(
         reason=AccountMove.Reason.LEARNER_MIS,
         actor=actor,
         ip_address=ip_address,
-    )
-
-
-# --- Staff records (staff moves by request, from the floors above) -------------------------------
-
-
-def staff_record_relink(*, school: School, from_account: User, to_account: User) -> int:
-    """Give a school's MIS staff record of ``from_account`` to ``to_account`` (a transfer's
-    Proceed: the transferred account is now the one this school's MIS record belongs to)."""
-    return MisStaff.objects.filter(school=school, account=from_account).update(
-        account=to_account, updated_at=timezone.now()
     )

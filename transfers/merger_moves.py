@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from accounts.models import AccountMove, User
 from accounts.services import audit_record
 from provisioning.models import MisStaff
+from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 
 from .mergers import (
@@ -20,8 +21,6 @@ from .mergers import (
 )
 from .models import StaffMatch, StaffMatchList
 from .notices import notice_event_add
-from .services import account_take_over
-from .transfer_rules import TransferError
 
 ListStatus = StaffMatchList.Status
 Decision = StaffMatch.Decision
@@ -132,7 +131,7 @@ def _move_batch(match_list_id: int, batch_size: int) -> int:
             if not reason:
                 try:
                     with transaction.atomic():
-                        account_take_over(
+                        staff_account_take_over(
                             previous=account,
                             replaced=fresh,
                             new_school=schools[record.school_id],
@@ -144,7 +143,7 @@ def _move_batch(match_list_id: int, batch_size: int) -> int:
                                 "replaces": fresh.username,
                             },
                         )
-                except TransferError:  # the kind rule, checked again under the lock
+                except StaffMoveRefused:  # the kind rule, checked again under the lock
                     reason = SkipReason.NOT_STAFF
             if reason:
                 row.outcome, row.skip_reason = Outcome.SKIPPED, reason

@@ -6,9 +6,9 @@ from django.http import Http404
 
 from accounts.models import User
 from provisioning.models import MisStaff
+from provisioning.staff_moves import NEVER_MOVED_KINDS
 
 from .mergers import (
-    NEVER_MOVED_KINDS,
     Outcome,
     movable_accounts,
     notice_closing_schools,

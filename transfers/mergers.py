@@ -2,7 +2,8 @@
 team's approval, and the batch job that moves every confirmed account to its new school.
 
 A person always confirms a match before an account moves (a name is never enough), and every
-move goes through ``account_take_over``, exactly as Proceed with transfer does.
+move goes through ``provisioning.staff_moves.staff_account_take_over``, as Proceed with transfer
+does.
 """
 
 from datetime import date
@@ -33,7 +34,6 @@ Outcome = StaffMatch.Outcome
 SkipReason = StaffMatch.SkipReason
 NOTE_MAX = 2000
 # The kinds of closing-school account that are never moved (listed apart, never matched).
-NEVER_MOVED_KINDS = (User.Kind.GOVERNOR, User.Kind.ITE_STUDENT)
 # MIS roles whose records are never offered as a match.
 NEVER_MATCHED_ROLES = (MisStaff.Role.GOVERNOR, MisStaff.Role.ITE_STUDENT)
 

@@ -19,14 +19,12 @@ from accounts.emails import email_enqueue
 from accounts.models import AccountMove, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 
 from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
 from .service_desk_selectors import school_is_new
-from .services import (
-    account_take_over,
-)
 from .text import text_clean
 from .transfer_rules import (
     TransferError,
@@ -288,15 +286,18 @@ def service_desk_request_process(
                 "be cancelled or decided first."
             )
         )
-    account_take_over(
-        previous=previous,
-        replaced=requester,
-        new_school=request.new_school,
-        reason=AccountMove.Reason.SERVICE_DESK,
-        actor=actor,
-        details={"service_desk_request": request.pk, "replaces": requester.username},
-        ip_address=ip_address,
-    )
+    try:
+        staff_account_take_over(
+            previous=previous,
+            replaced=requester,
+            new_school=request.new_school,
+            reason=AccountMove.Reason.SERVICE_DESK,
+            actor=actor,
+            details={"service_desk_request": request.pk, "replaces": requester.username},
+            ip_address=ip_address,
+        )
+    except StaffMoveRefused as refused:  # the kind rule, checked again under the lock
+        raise ServiceDeskError(str(refused)) from refused
     request.status = Status.COMPLETED
     request.processed_by = actor
     request.finished_at = timezone.now()

@@ -1,5 +1,7 @@
-"""Writes of Account Transfer: submitting, deciding, proceeding, cancelling, reminding, expiring;
-and ``account_take_over``, the one move of a member of staff's account every path uses.
+"""Writes of Account Transfer: submitting, deciding, proceeding, cancelling, reminding, expiring.
+
+Proceeding moves the account through ``provisioning.staff_moves.staff_account_take_over``, the
+one move of a member of staff's account every path uses.
 
 The rules (``transfer_rules``) are checked at submit and again at proceed; each failure is a
 TransferError whose message says what is wrong and who can put it right.
@@ -16,19 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
-from accounts.models import AccountMove, SchoolRole, User
+from accounts.models import AccountMove, User
 from accounts.selectors import interface_language
 from accounts.services import (
-    account_deactivate,
-    account_language_set,
-    account_moves_record,
-    account_sessions_end,
     audit_record,
-    school_role_grant,
 )
-from provisioning.moves import staff_record_relink
-from provisioning.policy import deletion_due
-from schools.models import School
+from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.selectors import school_by_dfes_number
 
 from . import matching
@@ -38,7 +33,6 @@ from .transfer_rules import (
     TransferError,
     transfer_approvers,
     transfer_identity,
-    transfer_kind_check,
     transfer_previous_account,
     transfer_rules_check,
     transfer_same_person_check,
@@ -47,67 +41,6 @@ from .transfer_rules import (
 Status = TransferRequest.Status
 LINK_SALT = "hwb.transfers.decision-link"
 MESSAGE_MAX = 2000
-
-
-# --- Moving an account in place of the new school's fresh one ----------------------------------
-
-
-def account_take_over(
-    *,
-    previous: User,
-    replaced: User | None,
-    new_school: School,
-    reason: str,
-    actor: User | None,
-    details: dict,
-    ip_address: str | None = None,
-) -> None:
-    """Move ``previous`` to ``new_school`` in place of ``replaced`` (the fresh account the new
-    school's MIS gave the same person), exactly as Proceed with transfer does: the previous
-    account keeps its username and data and takes over the new school's MIS staff record; the
-    replaced account is deactivated and deleted 12 months later; both are signed out.
-
-    Every path that moves a member of staff (transfer, merger, service desk) calls this, inside
-    its own transaction, with both accounts locked and the kind rule checked.
-    """
-    transfer_kind_check(previous.kind)
-    account_moves_record(
-        moves=[(previous.pk, previous.school_id, new_school.pk, details)],
-        reason=reason,
-        actor=actor,
-        ip_address=ip_address,
-    )
-    if replaced is None:
-        account_sessions_end(accounts=[previous])
-        return
-    staff_record_relink(school=new_school, from_account=replaced, to_account=previous)
-    # The same person's roles at the new school (headteacher, digital champion) go with them.
-    previous.refresh_from_db()
-    for role in SchoolRole.objects.filter(user=replaced, school=new_school):
-        audit_record(
-            actor=actor,
-            action="school_role.revoked",
-            target=replaced,
-            school=new_school,
-            ip_address=ip_address,
-            details={"role": role.role, "reason": reason},
-        )
-        role.delete()
-        school_role_grant(
-            actor=actor, user=previous, school=new_school, role=role.role, ip_address=ip_address
-        )
-    if replaced.preferred_language:  # the language they chose goes with them
-        account_language_set(
-            user=previous, language=replaced.preferred_language, ip_address=ip_address
-        )
-    account_deactivate(
-        actor=actor,
-        account=replaced,
-        reason=User.DeactivationReason.REPLACED,
-        deletion_due_at=deletion_due(timezone.localdate()),
-        ip_address=ip_address,
-    )
-    account_sessions_end(accounts=[replaced, previous])
 
 
 # --- Submitting -----------------------------------------------------------------------------------
@@ -406,15 +339,18 @@ def transfer_proceed(
         new_request=False,
     )
     new_school = requester.school
-    account_take_over(
-        previous=previous,
-        replaced=requester,
-        new_school=new_school,
-        reason=AccountMove.Reason.TRANSFER,
-        actor=requester,
-        details={"transfer_request": request.pk, "replaces": requester.username},
-        ip_address=ip_address,
-    )
+    try:
+        staff_account_take_over(
+            previous=previous,
+            replaced=requester,
+            new_school=new_school,
+            reason=AccountMove.Reason.TRANSFER,
+            actor=requester,
+            details={"transfer_request": request.pk, "replaces": requester.username},
+            ip_address=ip_address,
+        )
+    except StaffMoveRefused as refused:  # the kind rule, checked again under the lock
+        raise TransferError(str(refused)) from refused
     request.status = Status.COMPLETED
     request.finished_at = timezone.now()
     request.save(update_fields=["status", "finished_at"])

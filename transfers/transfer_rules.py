@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SchoolRole, User
 from provisioning.selectors import last_successful_run, staff_record_of
+from provisioning.staff_moves import staff_move_refusal
 from schools.models import School
 
 from . import matching
@@ -30,18 +31,9 @@ class SamePersonNotConfirmed(TransferError):
 
 def transfer_kind_check(kind: str) -> None:
     """TransferError unless ``kind`` is a school staff account (never governors, ITE students)."""
-    if kind == User.Kind.GOVERNOR:
-        raise TransferError(_("It is not possible to move governor accounts."))
-    if kind == User.Kind.ITE_STUDENT:
-        raise TransferError(
-            _(
-                "Moving accounts for ITE students is not offered due to the number of students "
-                "and placements each year. All ITE students should download all necessary data "
-                "before the end of each placement."
-            )
-        )
-    if kind != User.Kind.STAFF:
-        raise TransferError(_("Only school staff accounts can be transferred."))
+    refusal = staff_move_refusal(kind)
+    if refusal is not None:
+        raise TransferError(refusal)
 
 
 def transfer_lookup_allowed(*, requester: User) -> bool:

@@ -93,14 +93,14 @@ def test_the_same_snapshot_twice_changes_nothing_the_second_time(school):
 def test_a_repeated_snapshot_reports_the_usernames_as_they_are_now(school, other_school):
     """After a transfer, the new school's unchanged snapshot names the account that moved there
     (the one its holder signs in with), not the fresh account it replaced (now deactivated)."""
-    from transfers.services import account_take_over
+    from provisioning.staff_moves import staff_account_take_over
 
     siân = staff_record(forename="Siân", surname="Jones", start_date="2026-09-01")
     pupil = learner_record()
     first = apply(school, [pupil], [siân])
     fresh = User.objects.get(username=first.accounts["staff"][siân["staff_code"]])
     previous = make_account(school=other_school, first_name="Siân", last_name="Jones")
-    account_take_over(
+    staff_account_take_over(
         previous=previous,
         replaced=fresh,
         new_school=school,
