@@ -19,6 +19,8 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import years_after
+
 from .models import SchoolRole, User
 
 # Accounts a digital champion may manage, when they hold no school role and no admin rights.
@@ -86,11 +88,7 @@ def account_manageable_by(*, actor: User | None, account: User) -> bool:
 
 def deletion_due(leaving_date: date) -> datetime:
     """12 months after the leaving date (29 February falls back to the 28th)."""
-    year = leaving_date.year + RETENTION_MONTHS // 12
-    try:
-        due = leaving_date.replace(year=year)
-    except ValueError:
-        due = leaving_date.replace(year=year, day=28)
+    due = years_after(leaving_date, RETENTION_MONTHS // 12)
     return timezone.make_aware(datetime.combine(due, time.min))
 
 

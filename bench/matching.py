@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwb_portal.settings.test")
 
-from transfers.matching import CLASH, DOUBTFUL, NONE, SURE, matches_propose  # noqa: E402
-from transfers.staff_lists import proposals_quality, staff_lists_generate  # noqa: E402
+from bench.staff_lists import proposals_quality, staff_lists_generate  # noqa: E402
+from provisioning.matching import CLASH, DOUBTFUL, NONE, SURE, matches_propose  # noqa: E402
 
 
 def main() -> None:

@@ -160,9 +160,9 @@ def _merger() -> None:
     from accounts.services import account_create
     from provisioning.services.runs import snapshot_import
     from provisioning.simulator import WELSH_FORENAMES, WELSH_SURNAMES
+    from school_changes.models import SchoolNotice
+    from school_changes.services.staff_matches import staff_matches_propose
     from schools.models import LocalAuthority, School
-    from transfers.mergers import staff_matches_propose
-    from transfers.models import SchoolNotice
 
     started = time.perf_counter()
     la = LocalAuthority.objects.get(code=MERGER_LA)
@@ -342,7 +342,7 @@ def _wales(scale: float) -> None:
 
 def _people() -> People:
     from accounts.models import SchoolRole, User
-    from transfers.models import SchoolNotice
+    from school_changes.models import SchoolNotice
 
     champion = SchoolRole.objects.get(
         school__dfes_number=BIG_SCHOOL, role=SchoolRole.Role.DIGITAL_CHAMPION

@@ -20,10 +20,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("user-management/provisioning/", include("provisioning.urls")),
     path("schools/", include("schools.urls")),
-    # The local authority area: notices of new schools, mergers and closures.
-    path("local-authority/", include("transfers.notice_urls")),
-    # Mergers and closures: the local authority's review of proposed staff matches.
-    path("local-authority/", include("transfers.merger_urls")),
+    # The local authority area: notices of new schools, mergers and closures, staff matches.
+    path("local-authority/", include("school_changes.urls")),
     # Staff of a brand-new school: service-desk requests and the written authorisation page.
     path("", include("transfers.service_desk_urls")),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -42,8 +42,8 @@ def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
 
 def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_on_commit_callbacks):
     """What the README tells a newcomer to do, through the same services the pages call."""
-    from transfers import mergers
-    from transfers.models import SchoolNotice, StaffMatch
+    from school_changes.models import SchoolNotice, StaffMatch
+    from school_changes.services import staff_matches as mergers
 
     call_command("seed_demo")
     officer = User.objects.get(username="lewism")

@@ -61,4 +61,4 @@ class TransferEventAdmin(ReadOnlyAdmin):
 
 
 # The Hwb team's workplaces for notices, mergers (staff match lists) and service-desk requests.
-from . import admin_mergers, admin_notices, admin_service_desk  # noqa: E402, F401
+from . import admin_service_desk  # noqa: E402, F401

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
+from provisioning import matching
 
-from . import matching, service_desk, service_desk_authorisation, service_desk_selectors
+from . import service_desk, service_desk_authorisation, service_desk_selectors
 from .models import ServiceDeskEvent, ServiceDeskRequest
 from .service_desk_forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
 from .transfer_rules import TransferError, transfer_identity

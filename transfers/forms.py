@@ -5,13 +5,13 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.text import text_clean
 from schools.selectors import school_by_dfes_number
 
 from .models import TransferRequest
 from .services import (
     MESSAGE_MAX,
 )
-from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_lookup_allowed,

@@ -7,10 +7,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from provisioning import matching
 from provisioning.selectors import staff_record_of
 from schools.models import School
 
-from . import matching
 from .models import TransferRequest
 from .services import transfer_may_decide
 from .transfer_rules import transfer_identity

@@ -19,13 +19,13 @@ from accounts.emails import email_enqueue
 from accounts.models import AccountMove, User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from core.text import text_clean
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 
 from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
 from .service_desk_selectors import school_is_new
-from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_kind_check,

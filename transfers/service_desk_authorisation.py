@@ -19,6 +19,7 @@ from accounts.emails import email_enqueue
 from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from core.text import text_clean
 
 from .models import ServiceDeskRequest
 from .service_desk import (
@@ -32,7 +33,6 @@ from .service_desk import (
     requester_tell,
 )
 from .service_desk_selectors import service_desk_authorisers
-from .text import text_clean
 
 Status = ServiceDeskRequest.Status
 # However long HWB_AUTHORISATION_LINK_DAYS asks for (a system check refuses more), a link that

@@ -7,21 +7,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.dates import years_before
+from school_changes.models import SchoolNotice
 from schools.models import School
 
-from .models import SchoolNotice, ServiceDeskRequest
+from .models import ServiceDeskRequest
 from .transfer_rules import (
     transfer_approvers,
 )
 
 Status = ServiceDeskRequest.Status
-
-
-def _a_year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def school_is_new(school: School | None, *, today: date | None = None) -> bool:
@@ -30,7 +25,7 @@ def school_is_new(school: School | None, *, today: date | None = None) -> bool:
     if school is None:
         return False
     today = today or timezone.localdate()
-    since = _a_year_before(today)
+    since = years_before(today, 1)
     if school.opening_date is not None and school.opening_date >= since:
         return True
     return (

@@ -23,12 +23,12 @@ from accounts.selectors import interface_language
 from accounts.services import (
     audit_record,
 )
+from core.text import text_clean
+from provisioning import matching
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.selectors import school_by_dfes_number
 
-from . import matching
 from .models import TransferEvent, TransferRequest
-from .text import text_clean
 from .transfer_rules import (
     TransferError,
     transfer_approvers,

@@ -1,9 +1,8 @@
-"""Celery tasks of Account Transfer, notices and mergers: thin and safe to run twice."""
+"""Celery tasks of Account Transfer: thin and safe to run twice."""
 
 from celery import shared_task
-from django.db import OperationalError
 
-from . import merger_moves, notices, services
+from . import services
 
 
 @shared_task(acks_late=True)
@@ -14,17 +13,3 @@ def transfer_requests_remind() -> int:
 @shared_task(acks_late=True)
 def transfer_requests_expire() -> int:
     return services.transfer_requests_expire()
-
-
-# A deadlock with a provisioning run (or a lost connection) rolls back one batch only: the task
-# tries again and carries on where it stopped.
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def staff_matches_move(match_list_id: int) -> int:
-    """Move an approved staff match list's accounts; a second run moves nobody twice."""
-    return merger_moves.staff_matches_move(match_list_id=match_list_id).moved
-
-
-@shared_task(acks_late=True)
-def schools_status_advance() -> dict[str, int]:
-    """The beat job: proposed schools open and closing schools close on their dates."""
-    return notices.schools_status_advance()

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SchoolRole, User
+from provisioning import matching
 from provisioning.selectors import last_successful_run, staff_record_of
 from provisioning.staff_moves import staff_move_refusal
 from schools.models import School
 
-from . import matching
 from .models import ServiceDeskRequest, TransferRequest
 
 

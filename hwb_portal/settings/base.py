@@ -38,9 +38,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "core",
     "schools",
     "accounts",
     "provisioning",
+    "school_changes",
     "transfers",
 ]
 
@@ -150,7 +152,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Proposed schools open and closing schools close on their dates.
     "schools-status-advance": {
-        "task": "transfers.tasks.schools_status_advance",
+        "task": "school_changes.tasks.schools_status_advance",
         "schedule": crontab(hour=0, minute=30),
     },
     # ITE students are reminded to download their work before their placement ends.

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
+from school_changes.models import StaffMatch, StaffMatchList
+from school_changes.services import staff_matches as mergers
 from tests.factories import PASSWORD
-from tests.transfers.merger_builders import Staff, merger_of
-from transfers import mergers
-from transfers.models import StaffMatch, StaffMatchList
+from tests.school_changes.merger_builders import Staff, merger_of
 
 from .pages import BasePage, SignInPage
 

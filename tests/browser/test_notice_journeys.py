@@ -9,9 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from school_changes.models import SchoolNotice
 from schools.models import School
 from tests.factories import PASSWORD, SchoolFactory, make_account
-from transfers.models import SchoolNotice
 
 from .pages import BasePage, SignInPage
 

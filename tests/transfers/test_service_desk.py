@@ -24,13 +24,14 @@ from django.utils import timezone
 from accounts.models import AccountMove, AuditEntry, OutboundEmail, SchoolRole, User
 from provisioning.models import MisStaff
 from provisioning.policy import deletion_due
+from school_changes.models import SchoolNotice
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
 from schools.models import LocalAuthority
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff
-from transfers.models import SchoolNotice, ServiceDeskRequest, TransferRequest
+from transfers.models import ServiceDeskRequest, TransferRequest
 from transfers.service_desk import (
     LINK_SALT,
     ServiceDeskError,

@@ -7,9 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from provisioning.matching import REASON_LABELS
 from schools.models import School
-
-from ..matching import REASON_LABELS
 
 
 def _new_nonce() -> str:
@@ -35,7 +34,7 @@ class TransferRequest(models.Model):
 
     class Match(models.TextChoices):
         """How sure the staff matcher is that the requester holds the previous account (its
-        codes: ``transfers.matching.SURE`` and ``DOUBTFUL``; no match is never a request)."""
+        codes: ``provisioning.matching.SURE`` and ``DOUBTFUL``; no match is never a request)."""
 
         SURE = "sure", _("Sure: both schools' MIS records agree")
         DOUBTFUL = "doubtful", _("Doubtful: whoever decides checks both people")

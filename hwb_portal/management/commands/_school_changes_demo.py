@@ -12,17 +12,17 @@ from accounts.models import User
 from accounts.services import account_create, account_password_set
 from provisioning.models import MisStaff
 from provisioning.services.runs import snapshot_import
-from schools.models import LocalAuthority, School
-from transfers.mergers import staff_matches_propose
-from transfers.models import SchoolNotice
-from transfers.notice_rules import NoticeFields
-from transfers.notices import (
+from school_changes.models import SchoolNotice
+from school_changes.rules import NoticeFields
+from school_changes.services.notices import (
     notice_accept,
     notice_school_create,
     notice_schools_closing,
     notice_submit,
     notice_token_issue,
 )
+from school_changes.services.staff_matches import staff_matches_propose
+from schools.models import LocalAuthority, School
 
 CLOSING = [
     ("6612020", "Nant Peris Primary School", "Ysgol Gynradd Nant Peris"),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The ground floor: mechanisms every app may use, and no domain models."""
+
+    name = "core"
+    verbose_name = "Core"

@@ -1,0 +1,8 @@
+"""Writes of school changes, by subject.
+
+- ``notices``: a local authority's notices and the Hwb team's steps on them; schools opening and
+  closing on their dates;
+- ``staff_matches``: proposing, reviewing and approving the staff match list of a merger or
+  closure;
+- ``staff_moves``: the batch job that moves the approved matches' accounts.
+"""

@@ -1,0 +1,2 @@
+"""Pages of the local authority area: notices (``notices``) and the staff match review
+(``staff_matches``)."""
