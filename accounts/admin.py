@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from .emails import email_deliver
 from .models import (
     AccountMove,
+    AccountMoveClaim,
     AuditEntry,
     OutboundEmail,
     RetiredUsername,
@@ -96,6 +97,17 @@ class AccountMoveAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("from_school", "to_school")
     date_hierarchy = "created_at"
+
+
+@admin.register(AccountMoveClaim)
+class AccountMoveClaimAdmin(ReadOnlyAdmin):
+    """Open and closed requests to move an account, whichever route: read-only, the routes'
+    services open and close them."""
+
+    list_display = ("opened_at", "account", "requester", "route", "closed_at")
+    list_filter = ("route", ("closed_at", admin.EmptyFieldListFilter))
+    search_fields = ("account__username", "requester__username")
+    list_select_related = ("account", "requester")
 
 
 @admin.register(OutboundEmail)

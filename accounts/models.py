@@ -293,6 +293,47 @@ class AccountMove(models.Model):
         return f"{self.account_username}: {self.from_school_id} → {self.to_school_id}"
 
 
+class AccountMoveClaim(models.Model):
+    """An open request, by whichever route (Account Transfer, the service desk), to move
+    ``account`` in place of ``requester``'s new one. While it is open neither account can be
+    claimed again by any route: the database's partial unique indexes say so, whatever the
+    apps above check first."""
+
+    class Route(models.TextChoices):
+        TRANSFER = "transfer", _("Account Transfer")
+        SERVICE_DESK = "service_desk", _("Service-desk request")
+
+    account = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("account to move")
+    )
+    requester = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("new account")
+    )
+    route = models.CharField(_("route"), max_length=20, choices=Route.choices)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("account move claim")
+        verbose_name_plural = _("account move claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(closed_at__isnull=True),
+                name="accountmoveclaim_one_open_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["requester"],
+                condition=models.Q(closed_at__isnull=True),
+                name="accountmoveclaim_one_open_per_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route}: {self.account_id} for {self.requester_id}"
+
+
 class OutboundEmail(models.Model):
     """An email written in the same transaction as the change it reports, sent by a worker.
 

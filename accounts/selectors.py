@@ -8,7 +8,7 @@ from django.http import Http404
 from schools.identifiers import is_valid_upn, upn_hash
 from schools.models import School
 
-from .models import SchoolRole, User
+from .models import AccountMoveClaim, SchoolRole, User
 from .signin import accounts_with_lock_state
 
 
@@ -77,3 +77,15 @@ def account_for_champion(*, champion: User, pk: int) -> User:
         )
     except User.DoesNotExist:
         raise Http404 from None
+
+
+def account_move_claim_route(*, accounts: list[User], exclude_route: str = "") -> str | None:
+    """The route of an open claim on any of ``accounts`` (as either side), other than
+    ``exclude_route``, or None."""
+    return (
+        AccountMoveClaim.objects.filter(closed_at__isnull=True)
+        .filter(Q(account__in=accounts) | Q(requester__in=accounts))
+        .exclude(route=exclude_route)
+        .values_list("route", flat=True)
+        .first()
+    )

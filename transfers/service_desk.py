@@ -16,9 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
-from accounts.models import AccountMove, User
+from accounts.models import AccountMove, AccountMoveClaim, User
 from accounts.selectors import interface_language
-from accounts.services import audit_record
+from accounts.services import (
+    AccountClaimed,
+    account_move_claim_close,
+    account_move_claim_open,
+    audit_record,
+)
 from core.text import text_clean
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
@@ -79,6 +84,16 @@ def _open_elsewhere_check(*, requester: User, previous: User) -> None:
                 "on the Account Transfer Status page first, or wait for its decision."
             )
         )
+
+
+ROUTE = AccountMoveClaim.Route.SERVICE_DESK
+
+
+def desk_claim_close(desk_request: ServiceDeskRequest) -> None:
+    """The request has ended: its claim on the previous account goes with it."""
+    account_move_claim_close(
+        account=desk_request.previous_account, requester=desk_request.requester, route=ROUTE
+    )
 
 
 def service_desk_requester_check(requester: User) -> None:
@@ -211,6 +226,15 @@ def service_desk_request_raise(
             _("There is already an open request to keep the account %(username)s.")
             % {"username": previous.username}
         ) from None
+    try:
+        account_move_claim_open(account=previous, requester=requester, route=ROUTE)
+    except AccountClaimed:  # an Account Transfer request holds one of the two accounts
+        raise ServiceDeskError(
+            _(
+                "There is an open Account Transfer request for one of these accounts. Cancel it "
+                "on the Account Transfer Status page first, or wait for its decision."
+            )
+        ) from None
     on_behalf = raised_by.pk != requester.pk
     desk_event_add(request, "raised_by_desk" if on_behalf else "raised", raised_by)
     audit_record(
@@ -302,6 +326,7 @@ def service_desk_request_process(
     request.processed_by = actor
     request.finished_at = timezone.now()
     request.save(update_fields=["status", "processed_by", "finished_at"])
+    desk_claim_close(request)
     desk_event_add(request, "completed", actor)
     audit_record(
         actor=actor,
@@ -336,6 +361,7 @@ def service_desk_request_cancel(
     request.finished_at = timezone.now()
     request.link_nonce = ""
     request.save(update_fields=["status", "finished_at", "link_nonce"])
+    desk_claim_close(request)
     desk_event_add(request, "cancelled" if by_requester else "cancelled_by_desk", actor)
     audit_record(
         actor=actor,

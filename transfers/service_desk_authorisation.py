@@ -28,6 +28,7 @@ from .service_desk import (
     NAME_MAX,
     STATEMENT_MAX,
     ServiceDeskError,
+    desk_claim_close,
     desk_event_add,
     desk_tell,
     requester_tell,
@@ -192,6 +193,7 @@ def _answer_record(
     request.link_nonce = ""  # every link to it is spent
     if not authorise:
         request.finished_at = request.authorised_at
+        desk_claim_close(request)
 
 
 @transaction.atomic

@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
-from accounts.models import AccountMove, User
+from accounts.models import AccountMove, AccountMoveClaim, User
 from accounts.selectors import interface_language
 from accounts.services import (
+    AccountClaimed,
+    account_move_claim_close,
+    account_move_claim_open,
     audit_record,
 )
 from core.text import text_clean
@@ -31,6 +34,7 @@ from schools.selectors import school_by_dfes_number
 from .models import TransferEvent, TransferRequest
 from .transfer_rules import (
     TransferError,
+    claimed_refusal,
     transfer_approvers,
     transfer_identity,
     transfer_previous_account,
@@ -44,6 +48,16 @@ MESSAGE_MAX = 2000
 
 
 # --- Submitting -----------------------------------------------------------------------------------
+
+
+ROUTE = AccountMoveClaim.Route.TRANSFER
+
+
+def _claim_close(request: TransferRequest) -> None:
+    """The request has ended: its claim on the previous account goes with it."""
+    account_move_claim_close(
+        account=request.previous_account, requester=request.requester, route=ROUTE
+    )
 
 
 def _event(request: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
@@ -128,6 +142,10 @@ def transfer_request_submit(
             _("There is already an open transfer request for the account %(username)s.")
             % {"username": previous_account.username}
         ) from None
+    try:
+        account_move_claim_open(account=previous_account, requester=requester, route=ROUTE)
+    except AccountClaimed as claimed:  # another route holds one of the two accounts
+        raise TransferError(claimed_refusal(claimed.route, previous_account)) from None
     _event(request, "submitted", requester)
     audit_record(
         actor=requester,
@@ -280,6 +298,7 @@ def transfer_decide(
     request.link_nonce = ""  # every link to it is spent
     if not approve:
         request.finished_at = request.decided_at
+        _claim_close(request)
     request.save()
     _event(request, request.status, decider)
     audit_record(
@@ -354,6 +373,7 @@ def transfer_proceed(
     request.status = Status.COMPLETED
     request.finished_at = timezone.now()
     request.save(update_fields=["status", "finished_at"])
+    _claim_close(request)
     _event(request, "completed", requester)
     audit_record(
         actor=requester,
@@ -378,6 +398,7 @@ def transfer_cancel(
     request.finished_at = timezone.now()
     request.link_nonce = ""
     request.save(update_fields=["status", "finished_at", "link_nonce"])
+    _claim_close(request)
     _event(request, "cancelled", requester)
     audit_record(
         actor=requester,
@@ -442,6 +463,7 @@ def transfer_requests_expire(*, now=None) -> int:
             request.finished_at = now
             request.link_nonce = ""
             request.save(update_fields=["status", "finished_at", "link_nonce"])
+            _claim_close(request)
             _event(request, "expired", None)
             audit_record(
                 actor=None, action="transfer.expired", target=request, school=request.new_school

@@ -5,17 +5,17 @@ merger move."""
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import SchoolRole, User
+from accounts.models import AccountMoveClaim, SchoolRole, User
+from accounts.selectors import account_move_claim_route
 from provisioning import matching
 from provisioning.selectors import last_successful_run, staff_record_of
 from provisioning.staff_moves import staff_move_refusal
 from schools.models import School
 
-from .models import ServiceDeskRequest, TransferRequest
+from .models import TransferRequest
 
 
 class TransferError(Exception):
@@ -211,17 +211,23 @@ def transfer_rules_check(
                 _("There is already an open transfer request for the account %(username)s.")
                 % {"username": previous_account.username}
             )
-        desk_requests = ServiceDeskRequest.objects.filter(status__in=ServiceDeskRequest.OPEN)
-        if desk_requests.filter(
-            Q(requester=requester) | Q(previous_account=previous_account)
-        ).exists():
-            raise TransferError(
-                _(
-                    "The Hwb service desk is already handling a request to keep the account "
-                    "%(username)s. Follow it from Your Details, or cancel it there first."
-                )
-                % {"username": previous_account.username}
-            )
+        route = account_move_claim_route(
+            accounts=[requester, previous_account], exclude_route=AccountMoveClaim.Route.TRANSFER
+        )
+        if route is not None:
+            raise TransferError(claimed_refusal(route, previous_account))
+
+
+def claimed_refusal(route: str | None, previous_account: User) -> str:
+    """What to tell someone whose accounts another route's open request already holds."""
+    if route == AccountMoveClaim.Route.TRANSFER:
+        return _("There is already an open transfer request for the account %(username)s.") % {
+            "username": previous_account.username
+        }
+    return _(
+        "The Hwb service desk is already handling a request to keep the account "
+        "%(username)s. Follow it from Your Details, or cancel it there first."
+    ) % {"username": previous_account.username}
 
 
 def transfer_approvers(*, previous_school: School, previous_account: User) -> tuple[str, list]:

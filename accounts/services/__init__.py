@@ -6,13 +6,19 @@
 - ``locks``: lifting a lock-out after failed sign-ins;
 - ``roles``: headteachers and digital champions;
 - ``sessions``: sign-ins, sign-outs, the interface language, ending every session of an account;
-- ``moves``: the one account-move service every path that moves an account uses.
+- ``moves``: the one account-move service every path that moves an account uses;
+- ``claims``: one open request to move an account, whichever route (transfer, service desk).
 
 Beside them: ``accounts.bulk`` (set-based inserts for provisioning), ``accounts.retention`` (the
 12-month deletion sweep), ``accounts.second_factor`` and ``accounts.hwb_team``.
 """
 
 from .audit import audit_record, schools_import_audited
+from .claims import (
+    AccountClaimed,
+    account_move_claim_close,
+    account_move_claim_open,
+)
 from .errors import AccountError, AccountResetRepeated
 from .lifecycle import account_create, account_deactivate
 from .locks import account_unlock, signin_address_unlock
@@ -27,11 +33,14 @@ from .roles import school_role_grant
 from .sessions import account_language_set, account_session_record, account_sessions_end
 
 __all__ = [
+    "AccountClaimed",
     "AccountError",
     "AccountResetRepeated",
     "account_create",
     "account_deactivate",
     "account_language_set",
+    "account_move_claim_close",
+    "account_move_claim_open",
     "account_moves_record",
     "account_password_change",
     "account_password_reset",

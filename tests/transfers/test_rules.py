@@ -16,8 +16,8 @@ from django.core import mail
 from django.db import connection, connections, transaction
 from django.db.utils import IntegrityError
 
-from accounts.models import AccountMove, SchoolRole, User
-from accounts.services import account_deactivate, school_role_grant
+from accounts.models import AccountMove, AccountMoveClaim, SchoolRole, User
+from accounts.services import account_deactivate, account_move_claim_open, school_role_grant
 from provisioning.selectors import staff_record_of
 from provisioning.services.runs import snapshot_import
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
@@ -34,9 +34,11 @@ from tests.transfers.builders import (
 )
 from transfers.models import ServiceDeskRequest, TransferRequest
 from transfers.services import (
+    transfer_cancel,
     transfer_decide,
     transfer_proceed,
     transfer_request_submit,
+    transfer_requests_expire,
 )
 from transfers.transfer_rules import (
     TransferError,
@@ -383,6 +385,10 @@ def test_an_account_the_service_desk_is_already_moving_cannot_also_be_transferre
         previous_account=moved.old,
         previous_username=moved.old.username,
     )
+    # The claim the service desk's request holds on the account, as raising it takes one.
+    account_move_claim_open(
+        account=moved.old, requester=colleague, route=AccountMoveClaim.Route.SERVICE_DESK
+    )
     with pytest.raises(TransferError) as refusal:
         submit(moved.new, username=moved.old.username)
     assert str(refusal.value) == (
@@ -618,3 +624,39 @@ def test_two_people_racing_for_one_previous_account_make_one_request(racing_scho
         f"There is already an open transfer request for the account {old.username}."
     )
     assert TransferRequest.objects.count() == 1
+
+
+# --- The claim a request holds on the accounts (one open request per account, any route) ------
+
+
+def _open_claims(moved) -> int:
+    return AccountMoveClaim.objects.filter(
+        account=moved.old, requester=moved.new, closed_at__isnull=True
+    ).count()
+
+
+def test_a_request_claims_the_account_until_it_is_cancelled(moved):
+    request = submit(moved.new, username=moved.old.username)
+    assert _open_claims(moved) == 1
+    transfer_cancel(request_id=request.pk, requester=moved.new)
+    assert _open_claims(moved) == 0
+
+
+def test_a_rejected_request_lets_the_account_go(moved):
+    request = submit(moved.new, username=moved.old.username)
+    transfer_decide(request_id=request.pk, decider=moved.head, approve=False)
+    assert _open_claims(moved) == 0
+
+
+def test_an_approved_request_keeps_its_claim_until_it_proceeds(moved):
+    request = approved(moved)
+    assert _open_claims(moved) == 1
+    transfer_proceed(request_id=request.pk, requester=moved.new)
+    assert _open_claims(moved) == 0
+
+
+def test_an_expired_request_lets_the_account_go(moved):
+    submit(moved.new, username=moved.old.username)
+    with time_machine.travel(date.today() + timedelta(days=40)):
+        assert transfer_requests_expire() == 1
+    assert _open_claims(moved) == 0
