@@ -162,5 +162,5 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
                 request, "accounts/recovery_codes_new.html", {"error": str(error)}, status=400
             )
         request.session[RECOVERY_CODES_SESSION] = codes
-        return redirect(_with_next("accounts:recovery_codes", reverse("accounts:profile")))
+        return redirect(_with_next("accounts:recovery_codes", reverse("profile")))
     return render(request, "accounts/recovery_codes_new.html")

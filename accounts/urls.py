@@ -24,9 +24,7 @@ urlpatterns = [
         second_factor_views.recovery_codes_new,
         name="recovery_codes_new",
     ),
-    path("user-management/", views.user_management, name="user_management"),
     path("user-management/sign-in/", views.reauth, name="reauth"),
-    path("user-management/my-profile/", views.profile, name="profile"),
     path("user-management/accounts/", views.champion_account_list, name="champion_accounts"),
     path(
         "user-management/accounts/<int:pk>/",

@@ -1,4 +1,5 @@
-"""Thin views: sign-in, the User management area, Your Details and the digital champion's tools."""
+"""Thin views: sign-in, re-authentication, passwords and the digital champion's tools (the
+dashboard and Your Details are composed in hwb_portal.dashboards)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -110,7 +111,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
     code_form = security_code_form(request)
     if request.method == "POST" and form.is_valid() and security_code_passed(request, code_form):
         reauth_mark(request)
-        return redirect(_safe_next(request, "accounts:user_management"))
+        return redirect(_safe_next(request, "user_management"))
     if not request.user.is_authenticated:  # wrong codes locked the account: signed out
         return locked_out(request)
     return render(
@@ -118,22 +119,6 @@ def reauth(request: HttpRequest) -> HttpResponse:
         "accounts/reauth.html",
         {"form": form, "code_form": code_form, "next": _safe_next(request, "")},
     )
-
-
-@never_cache
-@recent_reauth_required
-def user_management(request: HttpRequest) -> HttpResponse:
-    """The School Staff Dashboard (other kinds of account see their own short dashboard)."""
-    roles = selectors.user_roles_at_school(request.user)
-    return render(request, "accounts/dashboard.html", {"roles": roles})
-
-
-@never_cache
-@recent_reauth_required
-def profile(request: HttpRequest) -> HttpResponse:
-    """Your Details: where the Account Transfer button will stand."""
-    roles = selectors.user_roles_at_school(request.user)
-    return render(request, "accounts/profile.html", {"roles": roles})
 
 
 @never_cache

@@ -90,8 +90,8 @@ def _pages(people: wales.People) -> list[tuple[str, str, str]]:
     """(page, who asks for it, path)."""
     accounts = _url("accounts:champion_accounts")
     return [
-        ("staff dashboard", "staff", _url("accounts:user_management")),
-        ("Your Details", "staff", _url("accounts:profile")),
+        ("staff dashboard", "staff", _url("user_management")),
+        ("Your Details", "staff", _url("profile")),
         (
             "Account Transfer step 1",
             "staff",

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 
-from . import views
+from . import dashboards, views
 
 admin.site.site_header = _("Hwb team administration")
 admin.site.site_title = _("Hwb team administration")
@@ -15,7 +15,9 @@ admin.site.index_title = _("Schools, accounts and audit")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    # Before accounts: transfers serves Your Details and the dashboard (with its button/banners).
+    # Pages composed from several apps' parts.
+    path("user-management/", dashboards.dashboard, name="user_management"),
+    path("user-management/my-profile/", dashboards.profile, name="profile"),
     path("", include("transfers.urls")),
     path("", include("accounts.urls")),
     path("user-management/provisioning/", include("provisioning.urls")),

@@ -1,4 +1,4 @@
-"""Account Transfer's pages; mounted before accounts' so Your Details and the dashboard are ours."""
+"""Account Transfer's pages (its banners and button on the composed pages are partials)."""
 
 from django.urls import path
 
@@ -7,9 +7,6 @@ from . import views
 app_name = "transfers"
 
 urlpatterns = [
-    # The accounts app's pages, with the transfer button and banners added.
-    path("user-management/", views.dashboard, name="dashboard"),
-    path("user-management/my-profile/", views.profile, name="profile"),
     # The member of staff's journey.
     path("user-management/account-transfer/", views.start, name="start"),
     path("user-management/account-transfer/status/", views.status, name="status"),

@@ -20,12 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
-from accounts.selectors import user_roles_at_school
 
 from . import selectors, services, transfer_rules
 from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
-from .service_desk_selectors import may_ask_service_desk, school_is_new
 from .wizards import PreviousAccountWizard
 
 # The decision link's token, kept in the session once followed (the page's URL stays clean).
@@ -69,57 +67,6 @@ def _no_referrer(view):
         return response
 
     return wrapper
-
-
-# --- User management: Your Details and the School Staff Dashboard ---------------------------------
-
-
-@never_cache
-@recent_reauth_required
-@require_safe
-def profile(request: HttpRequest) -> HttpResponse:
-    """Your Details, with the Account Transfer button top right for school staff; staff of a
-    new school see Keep my existing Hwb account (the service desk) instead, and governors and
-    ITE students of a new school are told why neither is offered."""
-    user = request.user
-    at_new_school = user.is_staff_member and school_is_new(user.school)
-    may_keep_account = at_new_school and may_ask_service_desk(user)
-    return render(
-        request,
-        "transfers/profile.html",
-        {
-            "roles": user_roles_at_school(user),
-            "may_transfer": selectors.may_ask_for_transfer(user) and not may_keep_account,
-            "may_keep_account": may_keep_account,
-            "not_movable_at_new_school": at_new_school and not may_keep_account,
-        },
-    )
-
-
-@never_cache
-@recent_reauth_required
-@require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The School Staff Dashboard, with the transfer banners: a reviewed request, and for a
-    headteacher (or local-authority officer) the requests waiting for their decision."""
-    user = request.user
-    awaiting_choice = (
-        selectors.transfer_request_awaiting_choice(requester=user)
-        if selectors.may_ask_for_transfer(user)
-        else None
-    )
-    to_decide = (
-        [] if user.kind == User.Kind.LEARNER else selectors.transfer_requests_to_decide(user=user)
-    )
-    return render(
-        request,
-        "transfers/dashboard.html",
-        {
-            "roles": user_roles_at_school(user),
-            "awaiting_choice": awaiting_choice,
-            "to_decide": to_decide,
-        },
-    )
 
 
 # --- The member of staff's pages ------------------------------------------------------------------

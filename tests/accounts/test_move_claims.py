@@ -12,6 +12,10 @@ from accounts.services import (
     account_move_claim_close,
     account_move_claim_open,
 )
+from schools.identifiers import WELSH_LOCAL_AUTHORITIES
+from schools.models import LocalAuthority
+from tests.factories import SchoolFactory
+from tests.services import require
 from tests.transfers.builders import staff_of
 
 Route = AccountMoveClaim.Route
@@ -58,8 +62,19 @@ def test_the_database_refuses_a_second_open_claim_whatever_the_code_checks(three
         AccountMoveClaim.objects.create(account=old, requester=colleague, route=Route.SERVICE_DESK)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_routes_racing_for_one_account_leave_one_claim(school, other_school):
+@pytest.fixture
+def committed_schools(transactional_db):
+    """Two schools in a test whose data is committed (the racing threads must see it)."""
+    for code, (name_en, name_cy) in WELSH_LOCAL_AUTHORITIES.items():
+        LocalAuthority.objects.get_or_create(
+            code=code, defaults={"name_en": name_en, "name_cy": name_cy}
+        )
+    return SchoolFactory(dfes_number="6612001"), SchoolFactory(dfes_number="6814004")
+
+
+def test_two_routes_racing_for_one_account_leave_one_claim(committed_schools):
+    require(connection.vendor == "postgresql", "PostgreSQL", "set DATABASE_URL to PostgreSQL")
+    school, other_school = committed_schools
     old = staff_of(school, first_name="Siân", last_name="Jones")
     requesters = [
         staff_of(other_school, first_name="Siân", last_name="Jones"),

@@ -1,0 +1,68 @@
+"""Pages composed from several apps: the School Staff Dashboard and Your Details.
+
+Each app below gives what it adds through its own selectors and its own partial (transfers' banners
+and button, the service desk's button, school changes' link); these views only put them together,
+so no app serves another's URL and no lower app names a higher one's pages.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from accounts.models import User
+from accounts.reauth import recent_reauth_required
+from accounts.selectors import user_roles_at_school
+from transfers import selectors as transfer_selectors
+from transfers.service_desk_selectors import may_ask_service_desk, school_is_new
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The School Staff Dashboard (other kinds of account see their own short dashboard), with
+    Account Transfer's banners: a reviewed request, and for a headteacher (or local-authority
+    officer) the requests waiting for their decision."""
+    user = request.user
+    awaiting_choice = (
+        transfer_selectors.transfer_request_awaiting_choice(requester=user)
+        if transfer_selectors.may_ask_for_transfer(user)
+        else None
+    )
+    to_decide = (
+        []
+        if user.kind == User.Kind.LEARNER
+        else transfer_selectors.transfer_requests_to_decide(user=user)
+    )
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "roles": user_roles_at_school(user),
+            "awaiting_choice": awaiting_choice,
+            "to_decide": to_decide,
+        },
+    )
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def profile(request: HttpRequest) -> HttpResponse:
+    """Your Details, with the Account Transfer button top right for school staff; staff of a
+    new school see Keep my existing Hwb account (the service desk) instead, and governors and
+    ITE students of a new school are told why neither is offered."""
+    user = request.user
+    at_new_school = user.is_staff_member and school_is_new(user.school)
+    may_keep_account = at_new_school and may_ask_service_desk(user)
+    return render(
+        request,
+        "pages/profile.html",
+        {
+            "roles": user_roles_at_school(user),
+            "may_transfer": transfer_selectors.may_ask_for_transfer(user) and not may_keep_account,
+            "may_keep_account": may_keep_account,
+            "not_movable_at_new_school": at_new_school and not may_keep_account,
+        },
+    )
