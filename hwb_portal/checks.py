@@ -30,7 +30,7 @@ def secrets_are_set(app_configs, **kwargs):
 
 @register(deploy=False)
 def links_expire_soon_enough(app_configs, **kwargs):
-    from transfers.service_desk_authorisation import AUTHORISATION_LINK_MAX_DAYS
+    from service_desk.authorisation import AUTHORISATION_LINK_MAX_DAYS
 
     if settings.HWB_AUTHORISATION_LINK_DAYS <= AUTHORISATION_LINK_MAX_DAYS:
         return []

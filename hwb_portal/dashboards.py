@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.selectors import user_roles_at_school
+from service_desk.selectors import may_ask_service_desk, school_is_new
 from transfers import selectors as transfer_selectors
-from transfers.service_desk_selectors import may_ask_service_desk, school_is_new
 
 
 @never_cache

@@ -25,7 +25,7 @@ urlpatterns = [
     # The local authority area: notices of new schools, mergers and closures, staff matches.
     path("local-authority/", include("school_changes.urls")),
     # Staff of a brand-new school: service-desk requests and the written authorisation page.
-    path("", include("transfers.service_desk_urls")),
+    path("", include("service_desk.urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.language_switch, name="set_language"),

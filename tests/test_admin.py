@@ -22,7 +22,7 @@ def admin_client(client, hwb_team):
 
 
 def test_every_model_of_ours_is_in_the_admin():
-    ours = {"schools", "accounts", "provisioning", "school_changes", "transfers"}
+    ours = {"schools", "accounts", "provisioning", "school_changes", "transfers", "service_desk"}
     from django.apps import apps
 
     missing = [

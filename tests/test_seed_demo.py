@@ -76,8 +76,8 @@ def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_o
 
 
 def test_the_demo_teacher_of_a_new_school_may_ask_the_service_desk(db):
-    from transfers.service_desk import service_desk_request_raise
-    from transfers.service_desk_selectors import may_ask_service_desk
+    from service_desk.selectors import may_ask_service_desk
+    from service_desk.services import service_desk_request_raise
 
     call_command("seed_demo")
     new = User.objects.get(username="morrisi2")

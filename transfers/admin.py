@@ -58,7 +58,3 @@ class TransferEventAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     search_fields = ("request__requester_username", "request__previous_username")
     list_select_related = ("request",)
-
-
-# The Hwb team's workplaces for notices, mergers (staff match lists) and service-desk requests.
-from . import admin_service_desk  # noqa: E402, F401

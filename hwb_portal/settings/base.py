@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "provisioning",
     "school_changes",
     "transfers",
+    "service_desk",
 ]
 
 MIDDLEWARE = [

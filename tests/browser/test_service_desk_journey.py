@@ -20,9 +20,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from schools.models import School
+from service_desk.models import ServiceDeskRequest
 from tests.factories import PASSWORD, SchoolFactory
 from tests.transfers.builders import headteacher_of, moved_staff
-from transfers.models import ServiceDeskRequest
 
 from .pages import BasePage, SummaryListPage, check_accessibility, submit_sign_in
 
@@ -221,7 +221,7 @@ def desk_signs_in(new_context, url: str) -> Page:
 
 
 def desk_asks_for_authorisation(page: Page, url: str, request: ServiceDeskRequest) -> None:
-    page.goto(url + f"/admin/transfers/servicedeskrequest/{request.pk}/change/")
+    page.goto(url + f"/admin/service_desk/servicedeskrequest/{request.pk}/change/")
     page.get_by_role("link", name="Ask the previous organisation for written authorisation").click()
     page.get_by_role(
         "button", name="Ask the previous organisation for written authorisation"

@@ -22,6 +22,7 @@ from provisioning.selectors import staff_record_of
 from provisioning.services.runs import snapshot_import
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
 from schools.models import LocalAuthority
+from service_desk.models import ServiceDeskRequest
 from tests.factories import SchoolFactory, make_account
 from tests.provisioning.builders import snapshot
 from tests.services import require
@@ -32,7 +33,7 @@ from tests.transfers.builders import (
     moved_staff,
     staff_of,
 )
-from transfers.models import ServiceDeskRequest, TransferRequest
+from transfers.models import TransferRequest
 from transfers.services import (
     transfer_cancel,
     transfer_decide,

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import schools.identifiers
-import transfers.models.service_desk
+import service_desk.models
 import transfers.models.transfer_requests
 from django.conf import settings
 from django.db import migrations, models
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('authoriser_role', models.CharField(blank=True, max_length=200, verbose_name='their role')),
                 ('authoriser_statement', models.TextField(blank=True, max_length=4000, verbose_name='their statement')),
                 ('authorised_at', models.DateTimeField(blank=True, null=True, verbose_name='authorised or declined at')),
-                ('authorisation_document', models.FileField(blank=True, upload_to=transfers.models.service_desk.authorisation_upload_to, verbose_name='authorisation document')),
+                ('authorisation_document', models.FileField(blank=True, upload_to=service_desk.models.authorisation_upload_to, verbose_name='authorisation document')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
                 ('link_nonce', models.CharField(default=transfers.models.transfer_requests._new_nonce, editable=False, max_length=32)),
                 ('new_school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='schools.school', verbose_name='new school')),

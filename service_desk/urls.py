@@ -3,7 +3,7 @@ organisation's written authorisation page (from the emailed link, no sign-in).""
 
 from django.urls import path
 
-from . import service_desk_views as views
+from . import views
 
 app_name = "service_desk"
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import School
-
-from .transfer_requests import _new_nonce
+from transfers.models.transfer_requests import _new_nonce
 
 
 def authorisation_upload_to(instance, filename: str) -> str:
@@ -100,6 +99,7 @@ class ServiceDeskRequest(models.Model):
     link_nonce = models.CharField(max_length=32, default=_new_nonce, editable=False)
 
     class Meta:
+        db_table = "transfers_servicedeskrequest"  # the table it had in transfers: no data moved
         ordering = ["-created_at", "-id"]
         verbose_name = _("service-desk request")
         verbose_name_plural = _("service-desk requests")
@@ -134,6 +134,7 @@ class ServiceDeskEvent(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        db_table = "transfers_servicedeskevent"
         ordering = ["created_at", "id"]
         verbose_name = _("service-desk event")
         verbose_name_plural = _("service-desk events")

@@ -27,25 +27,26 @@ from provisioning.policy import deletion_due
 from school_changes.models import SchoolNotice
 from schools.identifiers import WELSH_LOCAL_AUTHORITIES
 from schools.models import LocalAuthority
-from tests.conftest import sign_in
-from tests.factories import PASSWORD, SchoolFactory, make_account
-from tests.services import require
-from tests.transfers.builders import headteacher_of, moved_staff
-from transfers.models import ServiceDeskRequest, TransferRequest
-from transfers.service_desk import (
+from service_desk.authorisation import (
+    service_desk_authorisation_answer,
+    service_desk_authorisation_ask,
+    service_desk_authorisation_record,
+    service_desk_request_from_link,
+)
+from service_desk.models import ServiceDeskRequest
+from service_desk.selectors import may_ask_service_desk, school_is_new
+from service_desk.services import (
     LINK_SALT,
     ServiceDeskError,
     service_desk_request_cancel,
     service_desk_request_process,
     service_desk_request_raise,
 )
-from transfers.service_desk_authorisation import (
-    service_desk_authorisation_answer,
-    service_desk_authorisation_ask,
-    service_desk_authorisation_record,
-    service_desk_request_from_link,
-)
-from transfers.service_desk_selectors import may_ask_service_desk, school_is_new
+from tests.conftest import sign_in
+from tests.factories import PASSWORD, SchoolFactory, make_account
+from tests.services import require
+from tests.transfers.builders import headteacher_of, moved_staff
+from transfers.models import TransferRequest
 from transfers.transfer_rules import TransferError
 from transfers.views import LINK_SESSION_KEY as TRANSFER_LINK_SESSION_KEY
 
@@ -210,7 +211,7 @@ def test_raising_a_request_records_it_and_emails_the_requester_and_the_desk(
     assert to_desk.subject == (
         f"Service-desk request #{raised.pk}: keep the account {moved.old.username}"
     )
-    assert f"/admin/transfers/servicedeskrequest/{raised.pk}/change/" in to_desk.body
+    assert f"/admin/service_desk/servicedeskrequest/{raised.pk}/change/" in to_desk.body
 
 
 def test_the_hwb_team_raises_a_request_on_someones_behalf(moved, hwb_team):
@@ -950,7 +951,7 @@ def desk_client(client, hwb_team) -> Client:
 
 
 def admin_url(name: str, *args) -> str:
-    return reverse(f"admin:transfers_servicedeskrequest_{name}", args=args)
+    return reverse(f"admin:service_desk_servicedeskrequest_{name}", args=args)
 
 
 def test_the_desk_raises_asks_records_and_processes_in_the_admin(

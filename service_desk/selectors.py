@@ -10,11 +10,11 @@ from accounts.models import User
 from core.dates import years_before
 from school_changes.models import SchoolNotice
 from schools.models import School
-
-from .models import ServiceDeskRequest
-from .transfer_rules import (
+from transfers.transfer_rules import (
     transfer_approvers,
 )
+
+from .models import ServiceDeskRequest
 
 Status = ServiceDeskRequest.Status
 

@@ -1,19 +1,19 @@
-"""Service-desk forms: they validate input; transfers.service_desk decides and writes."""
+"""Service-desk forms: they validate input; service_desk.services decides and writes."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from transfers.forms import PreviousAccountLookupForm, dfes_number_field, username_widget
 
-from .forms import PreviousAccountLookupForm, dfes_number_field, username_widget
-from .service_desk import (
+from .authorisation import authorisation_document_check
+from .services import (
     NAME_MAX,
     NOTE_MAX,
     STATEMENT_MAX,
     ServiceDeskError,
     service_desk_previous_account,
 )
-from .service_desk_authorisation import authorisation_document_check
 
 
 class PreviousAccountForm(PreviousAccountLookupForm):

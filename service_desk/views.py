@@ -13,12 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.requests import client_ip
+from transfers.transfer_rules import TransferError
+from transfers.views import _no_referrer
+from transfers.wizards import PreviousAccountWizard
 
-from . import service_desk, service_desk_authorisation, service_desk_selectors
-from .service_desk_forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
-from .transfer_rules import TransferError
-from .views import _no_referrer
-from .wizards import PreviousAccountWizard
+from . import authorisation, selectors, services
+from .forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
 
 # The authorisation link's token, kept in the session once followed (the page's URL stays clean).
 LINK_SESSION_KEY = "hwb_service_desk_link"
@@ -31,7 +31,7 @@ def _workforce_only(user: User) -> None:
 
 def _not_offered(request: HttpRequest) -> HttpResponse:
     """Why this is not for them: governors and ITE students, or staff of a school not new."""
-    return render(request, "transfers/service_desk/not_offered.html")
+    return render(request, "service_desk/not_offered.html")
 
 
 # --- The member of staff's pages ------------------------------------------------------------------
@@ -43,11 +43,11 @@ def _not_offered(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     """Keep my existing Hwb account: what happens and what is needed, before starting."""
     _workforce_only(request.user)
-    if not service_desk_selectors.may_ask_service_desk(request.user):
+    if not selectors.may_ask_service_desk(request.user):
         return _not_offered(request)
-    if service_desk_selectors.service_desk_request_open_of(requester=request.user):
+    if selectors.service_desk_request_open_of(requester=request.user):
         return redirect("service_desk:status")
-    return render(request, "transfers/service_desk/start.html")
+    return render(request, "service_desk/start.html")
 
 
 @method_decorator([never_cache, recent_reauth_required], name="dispatch")
@@ -56,22 +56,22 @@ class ServiceDeskWizard(PreviousAccountWizard):
 
     form_list = [("previous-account", PreviousAccountForm), ("check", CheckAnswersForm)]
     templates = {
-        "previous-account": "transfers/service_desk/wizard_previous_account.html",
-        "check": "transfers/service_desk/wizard_check.html",
+        "previous-account": "service_desk/wizard_previous_account.html",
+        "check": "service_desk/wizard_check.html",
     }
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         _workforce_only(request.user)
-        if not service_desk_selectors.may_ask_service_desk(request.user):
+        if not selectors.may_ask_service_desk(request.user):
             return redirect("service_desk:start")
-        if service_desk_selectors.service_desk_request_open_of(requester=request.user):
+        if selectors.service_desk_request_open_of(requester=request.user):
             return redirect("service_desk:status")
         return super().dispatch(request, *args, **kwargs)
 
     def done(self, form_list, form_dict=None, **kwargs):
         previous = form_dict["previous-account"].cleaned_data
         try:
-            service_desk.service_desk_request_raise(
+            services.service_desk_request_raise(
                 requester=self.request.user,
                 previous_dfes=previous["dfes_number"],
                 previous_username=previous["previous_username"],
@@ -99,12 +99,12 @@ service_desk_wizard = ServiceDeskWizard.as_view(
 
 
 def _status_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    requests = service_desk_selectors.service_desk_requests_of(user=request.user)
+    requests = selectors.service_desk_requests_of(user=request.user)
     # The open request, or else the latest one (its outcome and timeline stay in view).
     current = next((each for each in requests if each.is_open), None) or next(iter(requests), None)
     return render(
         request,
-        "transfers/service_desk/status.html",
+        "service_desk/status.html",
         {
             "current": current,
             "past": [each for each in requests if each is not current],
@@ -129,11 +129,9 @@ def status(request: HttpRequest) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel the request while it is open; both accounts stay as they are."""
     _workforce_only(request.user)
-    desk_request = service_desk_selectors.service_desk_request_for_requester(
-        requester=request.user, pk=pk
-    )
+    desk_request = selectors.service_desk_request_for_requester(requester=request.user, pk=pk)
     try:
-        service_desk.service_desk_request_cancel(
+        services.service_desk_request_cancel(
             request_id=desk_request.pk, actor=request.user, ip_address=client_ip(request)
         )
     except TransferError as error:
@@ -153,9 +151,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _link_problem(request: HttpRequest, message: str) -> HttpResponse:
     """A plain page saying why nothing was done (status 400; nothing has changed)."""
-    return render(
-        request, "transfers/service_desk/link_problem.html", {"message": message}, status=400
-    )
+    return render(request, "service_desk/link_problem.html", {"message": message}, status=400)
 
 
 @never_cache
@@ -165,7 +161,7 @@ def authorise_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the email: checked, kept in the session, swapped for a clean URL (the token
     never stays in the address bar or a Referer). A GET never answers (mail scanners follow)."""
     try:
-        service_desk_authorisation.service_desk_request_from_link(token)
+        authorisation.service_desk_request_from_link(token)
     except TransferError as error:
         return _link_problem(request, str(error))
     request.session[LINK_SESSION_KEY] = token
@@ -180,15 +176,15 @@ def authorise(request: HttpRequest) -> HttpResponse:
     if not token:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: answered, expired or replaced
-        desk_request = service_desk_authorisation.service_desk_request_from_link(token)
+        desk_request = authorisation.service_desk_request_from_link(token)
     except TransferError as error:
         return _link_problem(request, str(error))
-    desk_request = service_desk_selectors.service_desk_request_for_page(desk_request.pk)
+    desk_request = selectors.service_desk_request_for_page(desk_request.pk)
     form = AuthorisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         answer = form.cleaned_data
         try:
-            desk_request = service_desk_authorisation.service_desk_authorisation_answer(
+            desk_request = authorisation.service_desk_authorisation_answer(
                 token=token,
                 authorise=answer["decision"] == AuthorisationForm.AUTHORISE,
                 name=answer["full_name"],
@@ -200,12 +196,10 @@ def authorise(request: HttpRequest) -> HttpResponse:
         except TransferError as error:
             return _link_problem(request, str(error))
         # The spent token stays: a second click is told the request has been answered.
-        return render(
-            request, "transfers/service_desk/authorise_done.html", {"desk_request": desk_request}
-        )
+        return render(request, "service_desk/authorise_done.html", {"desk_request": desk_request})
     return render(
         request,
-        "transfers/service_desk/authorise.html",
+        "service_desk/authorise.html",
         {"desk_request": desk_request, "form": form},
         status=400 if form.errors else 200,
     )

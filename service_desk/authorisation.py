@@ -22,7 +22,8 @@ from accounts.services import audit_record
 from core.text import text_clean
 
 from .models import ServiceDeskRequest
-from .service_desk import (
+from .selectors import service_desk_authorisers
+from .services import (
     DOCUMENT_SIGNATURES,
     LINK_SALT,
     NAME_MAX,
@@ -33,7 +34,6 @@ from .service_desk import (
     desk_tell,
     requester_tell,
 )
-from .service_desk_selectors import service_desk_authorisers
 
 Status = ServiceDeskRequest.Status
 # However long HWB_AUTHORISATION_LINK_DAYS asks for (a system check refuses more), a link that

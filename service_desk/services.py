@@ -28,14 +28,15 @@ from core.text import text_clean
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 from schools.selectors import school_by_dfes_number
-
-from .models import ServiceDeskEvent, ServiceDeskRequest, TransferRequest
-from .service_desk_selectors import school_is_new
-from .transfer_rules import (
+from transfers.models import TransferRequest
+from transfers.transfer_rules import (
     TransferError,
     transfer_kind_check,
     transfer_previous_account,
 )
+
+from .models import ServiceDeskEvent, ServiceDeskRequest
+from .selectors import school_is_new
 
 Status = ServiceDeskRequest.Status
 LINK_SALT = "hwb.transfers.service-desk-authorisation"
@@ -154,7 +155,7 @@ def status_url() -> str:
 
 def admin_url(request: ServiceDeskRequest) -> str:
     return settings.HWB_PORTAL_URL + reverse(
-        "admin:transfers_servicedeskrequest_change", args=[request.pk]
+        "admin:service_desk_servicedeskrequest_change", args=[request.pk]
     )
 
 

@@ -2,7 +2,7 @@
 previous organisation for written authorisation, record one received another way, process,
 cancel, and download the authorisation document (staff only, always as an attachment).
 
-Every button calls one service in transfers.service_desk; nothing here writes rows itself.
+Every button calls one service in service_desk.services; nothing here writes rows itself.
 """
 
 from django.contrib import admin, messages
@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import EventInline, ReadOnlyAdmin
 from accounts.requests import client_ip
 from provisioning import matching
+from transfers.transfer_rules import TransferError, transfer_identity
 
-from . import service_desk, service_desk_authorisation, service_desk_selectors
+from . import authorisation, selectors, services
+from .forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
 from .models import ServiceDeskEvent, ServiceDeskRequest
-from .service_desk_forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm
-from .transfer_rules import TransferError, transfer_identity
 
 Status = ServiceDeskRequest.Status
 
@@ -131,7 +131,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             return "–"
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("admin:transfers_servicedeskrequest_document", args=[desk_request.pk]),
+            reverse("admin:service_desk_servicedeskrequest_document", args=[desk_request.pk]),
             gettext("Download the document"),
         )
 
@@ -182,11 +182,13 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             "original": desk_request,
             "title": title,
             "form": form,
-            "authorisers": service_desk_selectors.service_desk_authorisers(request=desk_request)
+            "authorisers": selectors.service_desk_authorisers(request=desk_request)
             if desk_request
             else [],
         }
-        return TemplateResponse(request, f"admin/transfers/servicedeskrequest/{template}", context)
+        return TemplateResponse(
+            request, f"admin/service_desk/servicedeskrequest/{template}", context
+        )
 
     def _desk_request(self, request: HttpRequest, object_id) -> ServiceDeskRequest:
         if not self.has_desk_permission(request):
@@ -200,7 +202,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
 
     def _back(self, desk_request: ServiceDeskRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(
-            reverse("admin:transfers_servicedeskrequest_change", args=[desk_request.pk])
+            reverse("admin:service_desk_servicedeskrequest_change", args=[desk_request.pk])
         )
 
     def add_view(self, request: HttpRequest, form_url="", extra_context=None):
@@ -211,7 +213,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                desk_request = service_desk.service_desk_request_raise(
+                desk_request = services.service_desk_request_raise(
                     requester=data["requester_username"],
                     previous_dfes=data["dfes_number"],
                     previous_username=data["previous_username"],
@@ -242,7 +244,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         form = DeskAskForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                service_desk_authorisation.service_desk_authorisation_ask(
+                authorisation.service_desk_authorisation_ask(
                     request_id=desk_request.pk,
                     actor=request.user,
                     email=form.cleaned_data["email"],
@@ -273,7 +275,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                service_desk_authorisation.service_desk_authorisation_record(
+                authorisation.service_desk_authorisation_record(
                     request_id=desk_request.pk,
                     actor=request.user,
                     authorise=data["decision"] == AuthorisationForm.AUTHORISE,
@@ -316,7 +318,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         return self._confirm_view(
             request,
             object_id,
-            service=service_desk.service_desk_request_process,
+            service=services.service_desk_request_process,
             title=gettext("Process: move the account"),
             done=gettext("Account moved; both accounts have been signed out."),
         )
@@ -325,7 +327,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
         return self._confirm_view(
             request,
             object_id,
-            service=service_desk.service_desk_request_cancel,
+            service=services.service_desk_request_cancel,
             title=gettext("Cancel the request"),
             done=gettext("Request cancelled; the member of staff has been emailed."),
         )
@@ -342,7 +344,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             handle = document.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        kind = service_desk_authorisation.authorisation_document_kind(handle.read(16))
+        kind = authorisation.authorisation_document_kind(handle.read(16))
         handle.seek(0)
         extension, content_type = kind or ("bin", "application/octet-stream")
         response = FileResponse(
