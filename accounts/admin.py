@@ -1,10 +1,12 @@
-"""The Hwb team's admin bases and the records only services write: the audit log, account moves,
+"""The records only services write: the audit log, account moves,
 the outbox, retired usernames, username counters (all read-only). Accounts and school roles are
 in ``admin_accounts``."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from core.admin import ReadOnlyAdmin
 
 from .emails import email_deliver
 from .models import (
@@ -19,44 +21,6 @@ from .models import (
 # No bulk delete anywhere: deleting rows in bulk would go round the services (and their audit
 # entries) that every change here goes through. Accounts are deleted by the retention job.
 admin.site.disable_action("delete_selected")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For what only the services write: the Hwb team reads it here and changes nothing."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows only the services write, listed on their parent's page: every field read-only."""
-
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(ReadOnlyInline):
-    """A request's or notice's timeline: when, what, who, and a note."""
-
-    fields = ("created_at", "action", "actor_username", "note")
 
 
 @admin.register(RetiredUsername)

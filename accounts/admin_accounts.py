@@ -17,10 +17,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from core.admin import ReadOnlyInline
+from core.http import client_ip
 from schools.identifiers import is_valid_upn, upn_hash
 
 from . import signin
-from .admin import ReadOnlyInline
 from .admin_second_factor import second_factor_reset_action
 from .admin_signin import LockedOutFilter, accounts_unlock
 from .forms import PasswordResetConfirmForm
@@ -33,7 +34,6 @@ from .hwb_team import (
     school_role_revoke,
 )
 from .models import SchoolRole, User
-from .requests import client_ip
 from .services import (
     AccountError,
     AccountResetRepeated,

@@ -10,7 +10,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .requests import client_ip
+from core.http import client_ip
+
 from .second_factor import SecondFactorError, second_factor_reset
 
 for _model in (TOTPDevice, StaticDevice):

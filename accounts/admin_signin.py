@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
+from core.http import client_ip
+
 from . import services
-from .admin import ReadOnlyAdmin
 from .models import User
-from .requests import client_ip
 
 
 class LockedOutFilter(admin.SimpleListFilter):

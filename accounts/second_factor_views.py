@@ -15,9 +15,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
+from core.http import client_ip
+
 from . import second_factor as services
 from .reauth import recent_reauth_required
-from .requests import client_ip
 from .second_factor_forms import AppCodeForm, SecurityCodeForm
 from .views import _safe_next, locked_out
 

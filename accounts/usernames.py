@@ -1,48 +1,18 @@
 """Hwb usernames: legal surname + first initial, folded to ASCII, lower case, never reused."""
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from core.text import ascii_fold
+
 from .models import RetiredUsername, User, UsernameCounter
 
-# Letters that Unicode decomposition does not fold to ASCII on its own.
-_SPECIAL_FOLDS = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "œ": "oe",
-        "Œ": "OE",
-        "þ": "th",
-        "Þ": "TH",
-        "ı": "i",
-    }
-)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 SURNAME_MAX = 20
 FALLBACK = "user"
-
-
-def ascii_fold(text: str) -> str:
-    """'Siân ap Ŵyn-Jones' -> 'Sian ap Wyn-Jones'."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
-    return (
-        "".join(c for c in decomposed if not unicodedata.combining(c))
-        .encode("ascii", "ignore")
-        .decode()
-    )
 
 
 def username_base(*, first_name: str, last_name: str) -> str:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from zxcvbn import zxcvbn
 
-from .usernames import ascii_fold
+from core.text import ascii_fold
 
 
 class MixedCharactersValidator:

@@ -15,6 +15,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
+from core.http import client_ip
+
 from . import rules, selectors, services, signin
 from .forms import (
     AccountSearchForm,
@@ -24,7 +26,6 @@ from .forms import (
     SignInForm,
 )
 from .reauth import reauth_mark, recent_reauth_required
-from .requests import client_ip
 from .second_factor import second_factor_required
 from .shown_once import one_time_password_keep, one_time_password_take
 

@@ -1,4 +1,5 @@
-"""Free text as the portal stores it (names, notes, statements)."""
+"""Free text as the portal stores it (names, notes, statements), and the one ASCII folding that
+usernames and the staff matcher both use (so the two can never fold a name differently)."""
 
 import unicodedata
 
@@ -21,3 +22,36 @@ def text_clean(value: str | None, *, limit: int | None = None) -> str:
 
 def _kept(char: str) -> bool:
     return char == "\n" or char in JOINERS or unicodedata.category(char) not in ("Cc", "Cf")
+
+
+# Letters that Unicode decomposition does not fold to ASCII on its own.
+_SPECIAL_FOLDS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
+
+
+def ascii_fold(text: str) -> str:
+    """'Siân ap Ŵyn-Jones' -> 'Sian ap Wyn-Jones'."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+        .encode("ascii", "ignore")
+        .decode()
+    )

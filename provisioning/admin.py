@@ -12,8 +12,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ReadOnlyAdmin
-from accounts.requests import client_ip
+from core.admin import ReadOnlyAdmin
+from core.http import client_ip
 from schools.admin import SchoolAdmin
 from schools.identifiers import is_valid_upn, upn_hash
 

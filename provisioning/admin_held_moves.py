@@ -11,8 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ReadOnlyAdmin
-from accounts.requests import client_ip
+from core.admin import ReadOnlyAdmin
+from core.http import client_ip
 
 from .held_moves import held_move_keep_apart, held_move_move
 from .messages import held_move_reasons

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from accounts.usernames import ascii_fold
+from core.text import ascii_fold
 
 _APOSTROPHES = re.compile(r"['’`]")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")

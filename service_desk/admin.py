@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import EventInline, ReadOnlyAdmin
-from accounts.requests import client_ip
+from core.admin import EventInline, ReadOnlyAdmin
+from core.http import client_ip
 from provisioning import matching
 from transfers.transfer_rules import TransferError, transfer_identity
 

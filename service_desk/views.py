@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
-from accounts.requests import client_ip
+from core.http import client_ip
 from transfers.transfer_rules import TransferError
 from transfers.views import _no_referrer
 from transfers.wizards import PreviousAccountWizard

@@ -1,6 +1,10 @@
 """Free text as stored: what a reader would otherwise not see is gone; what they typed stays."""
 
+import pytest
+
+from accounts.usernames import username_base
 from core.text import text_clean
+from provisioning.matching.names import name_fold
 
 
 def test_a_typed_and_a_pasted_circumflex_are_the_same_letter():
@@ -20,3 +24,13 @@ def test_a_limit_cuts_after_cleaning():
 def test_text_of_nothing_but_joiners_and_spaces_is_empty():
     assert text_clean("\u200d \u200c\n\u200d") == ""
     assert text_clean("\u200b\u202e\u2066") == ""
+
+
+SURNAMES = ["ap Ŵyn", "Gruffudd", "Straße", "Øster", "Łukasz", "Æthelflæd", "Þórsdóttir", "Đorđe"]
+
+
+@pytest.mark.parametrize("surname", SURNAMES)
+def test_usernames_and_the_staff_matcher_fold_a_surname_the_same_way(surname):
+    base = username_base(first_name="Siân", last_name=surname)
+    assert base == name_fold(surname).replace(" ", "")[:20] + "s"
+    assert base.isascii()

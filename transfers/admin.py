@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import EventInline, ReadOnlyAdmin
+from core.admin import EventInline, ReadOnlyAdmin
 
 from .models import TransferEvent, TransferRequest
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
-from accounts.requests import client_ip
+from core.http import client_ip
 
 from . import selectors, services, transfer_rules
 from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm

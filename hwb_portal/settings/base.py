@@ -225,7 +225,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 # Axes reads the address through the same function as the audit log (HWB_TRUSTED_PROXY_COUNT).
-AXES_CLIENT_IP_CALLABLE = "accounts.requests.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 # Failures are also kept past the cool-off, for the Hwb team (the daily clean-up removes them).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The Hwb team's admin pages for these records are ours: lifting a lock goes through a service.

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from core.text import ascii_fold
+
 # Scores given to name agreements short of the same spelling.
 VARIANT_SCORE = 95
 PREFIX_SCORE = 90
@@ -119,10 +121,6 @@ Nathan Nath Nathaniel Nat
 """.strip().splitlines()
 
 
-# Letters that Unicode decomposition does not fold to ASCII on its own.
-_SPECIAL_FOLDS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "œ": "oe", "þ": "th", "ı": "i"}
-)
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # Little words that belong to the next word of a surname (ap Dafydd, Mac Donald, O Brien).
@@ -141,9 +139,7 @@ def name_fold(text: str) -> str:
     """'Siân  ap-Ŵyn' -> 'sian ap wyn': lower case ASCII words, diacritics folded, apostrophes
     dropped, any other punctuation a space."""
     text = unicodedata.normalize("NFKC", text[:MAX_NAME_LENGTH]).lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    ascii_text = _APOSTROPHES.sub("", ascii_text).encode("ascii", "ignore").decode()
+    ascii_text = _APOSTROPHES.sub("", ascii_fold(text))
     return " ".join(_NOT_ALNUM.sub(" ", ascii_text).split())
 
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from accounts.admin import EventInline, ReadOnlyAdmin
-from accounts.requests import client_ip
+from core.admin import EventInline, ReadOnlyAdmin
+from core.http import client_ip
 from school_changes.admin.staff_matches import notice_staff_matches_propose
 from school_changes.models import SchoolNotice, SchoolNoticeEvent
 from school_changes.rules import NAME_MAX, NOTE_MAX, NoticeError

@@ -13,8 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ReadOnlyAdmin, ReadOnlyInline
-from accounts.requests import client_ip
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.http import client_ip
 from school_changes.forms.staff_matches import ReturnNoteForm
 from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
 from school_changes.services import staff_matches as mergers

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from accounts.requests import client_ip
+from core.http import client_ip
 from school_changes.forms.notices import NOTICE_FORMS
 from school_changes.rules import NoticeError, notice_deadline, notice_period_check
 from school_changes.selectors import notices as notice_selectors

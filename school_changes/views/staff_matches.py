@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.requests import client_ip
+from core.http import client_ip
 from school_changes.forms.staff_matches import StaffMatchReviewForm
 from school_changes.models import StaffMatchList
 from school_changes.selectors import staff_matches as merger_selectors

@@ -49,4 +49,4 @@ def test_one_variable_sets_the_proxies_for_sign_in_audit_and_rate_limits():
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert out == ["2", "2", "accounts.requests.client_ip"]
+    assert out == ["2", "2", "core.http.client_ip"]

@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.models import RetiredUsername, User
-from accounts.usernames import ascii_fold, username_base, usernames_allocate
+from accounts.usernames import username_base, usernames_allocate
+from core.text import ascii_fold
 from tests.factories import make_account
 
 
