@@ -18,8 +18,8 @@ from django_otp import login as otp_login
 from core.http import client_ip
 
 from . import second_factor as services
+from .forms import AppCodeForm, SecurityCodeForm
 from .reauth import recent_reauth_required
-from .second_factor_forms import AppCodeForm, SecurityCodeForm
 from .views import _safe_next, locked_out
 
 SETUP_KEY_SESSION = "hwb_second_factor_key"

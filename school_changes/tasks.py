@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import notices, staff_moves
+from .services import schools, staff_moves
 
 
 # A deadlock with a provisioning run (or a lost connection) rolls back one batch only: the task
@@ -17,4 +17,4 @@ def staff_matches_move(match_list_id: int) -> int:
 @shared_task(acks_late=True)
 def schools_status_advance() -> dict[str, int]:
     """The beat job: proposed schools open and closing schools close on their dates."""
-    return notices.schools_status_advance()
+    return schools.schools_status_advance()

@@ -2,11 +2,9 @@
 single-use link to its headteacher and the answer given on that page, or a document the desk
 received another way (checked by its first bytes)."""
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
@@ -19,13 +17,14 @@ from accounts.emails import email_enqueue
 from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from core.links import LinkExpired, LinkInvalid, link_read, link_token, new_nonce
 from core.text import text_clean
 
 from .models import ServiceDeskRequest
 from .selectors import service_desk_authorisers
 from .services import (
+    AUTHORISATION_LINK,
     DOCUMENT_SIGNATURES,
-    LINK_SALT,
     NAME_MAX,
     STATEMENT_MAX,
     ServiceDeskError,
@@ -48,24 +47,22 @@ def authorisation_link_days() -> int:
 
 def service_desk_authorisation_link(request: ServiceDeskRequest) -> str:
     """The absolute, signed link in the authoriser's email (one request, single use, expiring)."""
-    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=LINK_SALT)
+    token = link_token(purpose=AUTHORISATION_LINK, pk=request.pk, nonce=request.link_nonce)
     return settings.HWB_PORTAL_URL + reverse("service_desk:authorise_link", args=[token])
 
 
 def _link_data(token: str) -> dict:
     try:
-        data = signing.loads(
-            token, salt=LINK_SALT, max_age=timedelta(days=authorisation_link_days())
+        link = link_read(
+            token, purpose=AUTHORISATION_LINK, max_age=timedelta(days=authorisation_link_days())
         )
-    except signing.SignatureExpired:
+    except LinkExpired:
         raise ServiceDeskError(
             _("This link has expired. Ask the Hwb service desk (hwb@gov.wales) for a new one.")
         ) from None
-    except signing.BadSignature:
+    except LinkInvalid:
         raise ServiceDeskError(_("This link is not valid.")) from None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not data.get("n"):
-        raise ServiceDeskError(_("This link is not valid."))
-    return data
+    return {"r": link.pk, "n": link.nonce}
 
 
 def _request_of_link(request: ServiceDeskRequest | None, data: dict) -> ServiceDeskRequest:
@@ -124,7 +121,7 @@ def service_desk_authorisation_ask(
             % {"school": request.previous_school.name}
         )
     request.status = Status.AWAITING
-    request.link_nonce = secrets.token_urlsafe(16)  # earlier links are spent
+    request.link_nonce = new_nonce()  # earlier links are spent
     request.authoriser_email = recipients[0][0]
     request.authorisation_requested_at = timezone.now()
     request.save(

@@ -24,6 +24,7 @@ from accounts.services import (
     account_move_claim_open,
     audit_record,
 )
+from core.links import LinkPurpose
 from core.text import text_clean
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
@@ -39,7 +40,10 @@ from .models import ServiceDeskEvent, ServiceDeskRequest
 from .selectors import school_is_new
 
 Status = ServiceDeskRequest.Status
-LINK_SALT = "hwb.transfers.service-desk-authorisation"
+# The authoriser's link (the salt is the one links already sent were signed with).
+AUTHORISATION_LINK = LinkPurpose(
+    salt="hwb.transfers.service-desk-authorisation", session_key="hwb_service_desk_link"
+)
 NOTE_MAX = 2000
 NAME_MAX = 200
 STATEMENT_MAX = 4000

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from core.http import client_ip
+from core.links import link_follow, link_followed
 from transfers.transfer_rules import TransferError
 from transfers.views import _no_referrer
 from transfers.wizards import PreviousAccountWizard
@@ -21,7 +22,6 @@ from . import authorisation, selectors, services
 from .forms import AuthorisationForm, CheckAnswersForm, PreviousAccountForm
 
 # The authorisation link's token, kept in the session once followed (the page's URL stays clean).
-LINK_SESSION_KEY = "hwb_service_desk_link"
 
 
 def _workforce_only(user: User) -> None:
@@ -164,15 +164,16 @@ def authorise_link(request: HttpRequest, token: str) -> HttpResponse:
         authorisation.service_desk_request_from_link(token)
     except TransferError as error:
         return _link_problem(request, str(error))
-    request.session[LINK_SESSION_KEY] = token
-    return redirect("service_desk:authorise")
+    return link_follow(
+        request, token, purpose=services.AUTHORISATION_LINK, to="service_desk:authorise"
+    )
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def authorise(request: HttpRequest) -> HttpResponse:
     """Who asks, which account, to which new school; the written answer (POST) is recorded once."""
-    token = request.session.get(LINK_SESSION_KEY)
+    token = link_followed(request, purpose=services.AUTHORISATION_LINK)
     if not token:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: answered, expired or replaced

@@ -43,6 +43,7 @@ def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
 def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_on_commit_callbacks):
     """What the README tells a newcomer to do, through the same services the pages call."""
     from school_changes.models import SchoolNotice, StaffMatch
+    from school_changes.selectors.staff_matches import list_version
     from school_changes.services import staff_matches as mergers
 
     call_command("seed_demo")
@@ -57,7 +58,7 @@ def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_o
         mergers.staff_matches_review(
             match_list_id=match_list.pk,
             officer=officer,
-            version=mergers.list_version(match_list),
+            version=list_version(match_list),
             choices=choices,
             submit=True,
         )

@@ -2,20 +2,25 @@
 the two people of a request side by side."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.links import LinkExpired, LinkInvalid, LinkPurpose, link_read
 from provisioning import matching
 from provisioning.selectors import staff_record_of
 from schools.models import School
 
 from .models import TransferRequest
-from .services import transfer_may_decide
-from .transfer_rules import transfer_identity
+from .transfer_rules import TransferError, transfer_approvers, transfer_identity
 
 Status = TransferRequest.Status
+# The headteacher's decision link (the salt is the one links already sent were signed with).
+DECISION_LINK = LinkPurpose(salt="hwb.transfers.decision-link", session_key="hwb_transfer_link")
 
 
 def may_ask_for_transfer(user: User) -> bool:
@@ -153,4 +158,42 @@ def transfer_identity_shown(request: TransferRequest) -> IdentityShown | None:
         holder=_person_shown(previous, request.previous_school),
         confidence=judgement.confidence,
         reason_codes=judgement.reasons,
+    )
+
+
+def transfer_request_from_link(token: str) -> TransferRequest:
+    """The request a link is for, or TransferError for a tampered, expired or used link."""
+    try:
+        link = link_read(
+            token,
+            purpose=DECISION_LINK,
+            max_age=timedelta(days=settings.HWB_TRANSFER_LINK_DAYS),
+        )
+    except LinkExpired:
+        raise TransferError(_("This link has expired.")) from None
+    except LinkInvalid:
+        raise TransferError(_("This link is not valid.")) from None
+    request = TransferRequest.objects.filter(pk=link.pk).first()
+    if request is None:
+        raise TransferError(_("This link is not valid."))
+    if request.link_nonce != link.nonce:
+        if request.status != Status.SUBMITTED:
+            raise TransferError(
+                _("This request has already been decided: %(status)s.")
+                % {"status": request.get_status_display()}
+            )
+        raise TransferError(_("This link is not valid."))
+    return request
+
+
+def transfer_may_decide(*, user: User, request: TransferRequest) -> bool:
+    """Whether ``user`` decides this request now (the approver is worked out afresh, so a new
+    headteacher decides a request sent to the old one)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    approver, deciders = transfer_approvers(
+        previous_school=request.previous_school, previous_account=request.previous_account
+    )
+    return any(decider.pk == user.pk for decider in deciders) and (
+        user.pk != request.previous_account_id
     )

@@ -10,7 +10,6 @@ TransferError whose message says what is wrong and who can put it right.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -26,12 +25,14 @@ from accounts.services import (
     account_move_claim_open,
     audit_record,
 )
+from core.links import link_token
 from core.text import text_clean
 from provisioning import matching
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.selectors import school_by_dfes_number
 
 from .models import TransferEvent, TransferRequest
+from .selectors import DECISION_LINK, transfer_may_decide
 from .transfer_rules import (
     TransferError,
     claimed_refusal,
@@ -43,7 +44,6 @@ from .transfer_rules import (
 )
 
 Status = TransferRequest.Status
-LINK_SALT = "hwb.transfers.decision-link"
 MESSAGE_MAX = 2000
 
 
@@ -166,33 +166,8 @@ def transfer_request_submit(
 
 def transfer_decision_link(request: TransferRequest) -> str:
     """The absolute, signed link in a decider's email (one request, single use, expiring)."""
-    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=LINK_SALT)
+    token = link_token(purpose=DECISION_LINK, pk=request.pk, nonce=request.link_nonce)
     return settings.HWB_PORTAL_URL + reverse("transfers:decision_link", args=[token])
-
-
-def transfer_request_from_link(token: str) -> TransferRequest:
-    """The request a link is for, or TransferError for a tampered, expired or used link."""
-    try:
-        data = signing.loads(
-            token, salt=LINK_SALT, max_age=timedelta(days=settings.HWB_TRANSFER_LINK_DAYS)
-        )
-    except signing.SignatureExpired:
-        raise TransferError(_("This link has expired.")) from None
-    except signing.BadSignature:
-        raise TransferError(_("This link is not valid.")) from None
-    if not isinstance(data, dict):
-        raise TransferError(_("This link is not valid."))
-    request = TransferRequest.objects.filter(pk=data.get("r")).first()
-    if request is None:
-        raise TransferError(_("This link is not valid."))
-    if request.link_nonce != data.get("n"):
-        if request.status != Status.SUBMITTED:
-            raise TransferError(
-                _("This request has already been decided: %(status)s.")
-                % {"status": request.get_status_display()}
-            )
-        raise TransferError(_("This link is not valid."))
-    return request
 
 
 def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: str) -> None:
@@ -229,19 +204,6 @@ def _tell_requester(request: TransferRequest, template: str) -> None:
 
 
 # --- Deciding -------------------------------------------------------------------------------------
-
-
-def transfer_may_decide(*, user: User, request: TransferRequest) -> bool:
-    """Whether ``user`` decides this request now (the approver is worked out afresh, so a new
-    headteacher decides a request sent to the old one)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    approver, deciders = transfer_approvers(
-        previous_school=request.previous_school, previous_account=request.previous_account
-    )
-    return any(decider.pk == user.pk for decider in deciders) and (
-        user.pk != request.previous_account_id
-    )
 
 
 @transaction.atomic

@@ -20,14 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from core.http import client_ip
+from core.links import link_follow, link_followed
 
 from . import selectors, services, transfer_rules
 from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .wizards import PreviousAccountWizard
 
-# The decision link's token, kept in the session once followed (the page's URL stays clean).
-LINK_SESSION_KEY = "hwb_transfer_link"
 # The transferred account's username, shown after Proceed signs the member of staff out.
 COMPLETED_SESSION_KEY = "hwb_transfer_completed"
 
@@ -346,11 +345,10 @@ def decision_link(request: HttpRequest, token: str) -> HttpResponse:
 
     A GET never decides anything (mail scanners follow links)."""
     try:
-        services.transfer_request_from_link(token)
+        selectors.transfer_request_from_link(token)
     except transfer_rules.TransferError as error:
         return _link_problem(request, str(error))
-    request.session[LINK_SESSION_KEY] = token
-    return redirect("transfers:decision")
+    return link_follow(request, token, purpose=selectors.DECISION_LINK, to="transfers:decision")
 
 
 @never_cache
@@ -359,15 +357,15 @@ def decision_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision(request: HttpRequest) -> HttpResponse:
     """The request a link is for; only whoever decides it (signed in as themselves) may."""
-    token = request.session.get(LINK_SESSION_KEY)
+    token = link_followed(request, purpose=selectors.DECISION_LINK)
     if not token:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: decided, expired or replaced
-        transfer = services.transfer_request_from_link(token)
+        transfer = selectors.transfer_request_from_link(token)
     except transfer_rules.TransferError as error:
         return _link_problem(request, str(error))
     transfer = selectors.request_for_decision_page(transfer.pk)
-    if not services.transfer_may_decide(user=request.user, request=transfer):
+    if not selectors.transfer_may_decide(user=request.user, request=transfer):
         return _forbidden(request, transfer)
     return _decision_page(request, transfer, action=reverse("transfers:decision"))
 

@@ -17,6 +17,7 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.http import client_ip
 from school_changes.forms.staff_matches import ReturnNoteForm
 from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
+from school_changes.selectors.staff_matches import reason_text
 from school_changes.services import staff_matches as mergers
 
 
@@ -43,7 +44,7 @@ class StaffMatchInline(ReadOnlyInline):
 
     @admin.display(description=_("reasons"))
     def reasons_text(self, match: StaffMatch) -> str:
-        return ", ".join(mergers.reason_text(code) for code in match.reasons or []) or "–"
+        return ", ".join(reason_text(code) for code in match.reasons or []) or "–"
 
     def has_delete_permission(self, request, obj=None):
         return False

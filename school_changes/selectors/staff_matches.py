@@ -1,20 +1,105 @@
-"""Reads of staff match lists: the officer's notice and its review page."""
+"""Reads of staff match lists: which schools and accounts a notice is about, the rows of a
+list, and the officer's review page."""
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
+from provisioning import matching
 from provisioning.models import MisStaff
 from provisioning.staff_moves import NEVER_MOVED_KINDS
 from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
-from school_changes.services.staff_matches import (
-    Outcome,
-    movable_accounts,
-    notice_closing_schools,
-    reason_text,
-    staff_matches_may_propose,
-)
+from schools.models import School
+
+Decision = StaffMatch.Decision
+Outcome = StaffMatch.Outcome
+ListStatus = StaffMatchList.Status
+
+
+def reason_text(code: str) -> str:
+    """A matching reason in the reader's words (an unknown code is shown plainly)."""
+    return str(matching.REASON_LABELS.get(code, code.replace("_", " ")))
+
+
+def notice_target_schools(notice: SchoolNotice) -> list[School]:
+    """Where the staff go: a merger's new (or continuing) school, a closure's receiving schools."""
+    if notice.kind == SchoolNotice.Kind.MERGER:
+        school = notice.school or notice.continuing_school
+        return [school] if school else []
+    if notice.kind == SchoolNotice.Kind.CLOSURE:
+        return list(notice.receiving_schools.order_by("dfes_number"))
+    return []
+
+
+def notice_closing_schools(notice: SchoolNotice) -> list[School]:
+    """Where the staff come from (a continuing school is a target, never a closing school)."""
+    targets = {school.pk for school in notice_target_schools(notice)}
+    return [
+        school
+        for school in notice.closing_schools.order_by("dfes_number")
+        if school.pk not in targets
+    ]
+
+
+def movable_accounts(closing: list[School]):
+    """Closing-school accounts that could move: active, or deactivated by their leaving date
+    and not yet deleted (the same accounts Account Transfer accepts)."""
+    return User.objects.filter(school__in=closing).filter(
+        Q(is_active=True)
+        | Q(
+            deactivation_reason=User.DeactivationReason.LEFT,
+            deletion_due_at__gt=timezone.now(),
+        )
+    )
+
+
+def staff_matches_may_propose(notice: SchoolNotice) -> bool:
+    """Whether matches can be (re)proposed now: an in-progress merger or closure whose list,
+    if any, is still with the local authority. (Whether the schools have run is checked then.)"""
+    if notice.kind not in (SchoolNotice.Kind.MERGER, SchoolNotice.Kind.CLOSURE):
+        return False
+    if notice.status != SchoolNotice.Status.IN_PROGRESS:
+        return False
+    match_list = StaffMatchList.objects.filter(notice=notice).first()
+    return match_list is None or match_list.status == ListStatus.PROPOSED
+
+
+def staff_match_options(match: StaffMatch) -> list[int]:
+    """The record ids the reviewer may choose for a row: the proposal, then the alternatives."""
+    options = [match.proposed_record_id] if match.proposed_record_id else []
+    for key, _score in match.alternatives or []:
+        if key not in options:
+            options.append(key)
+    return options
+
+
+def list_version(match_list: StaffMatchList) -> str:
+    """What a review form was drawn from: a re-proposal makes every older form stale."""
+    return f"{match_list.pk}:{match_list.proposed_at.timestamp():.6f}"
+
+
+def staff_matches_duplicate(rows) -> tuple[StaffMatch, StaffMatch] | None:
+    """The first two rows that chose the same record, if any."""
+    seen: dict[int, StaffMatch] = {}
+    for row in rows:
+        if row.record_id is None:
+            continue
+        if row.record_id in seen:
+            return seen[row.record_id], row
+        seen[row.record_id] = row
+    return None
+
+
+def rows_to_move(match_list: StaffMatchList):
+    """Rows the local authority chose a record for and the job has not finished yet."""
+    return match_list.matches.filter(
+        record__isnull=False,
+        decision__in=(Decision.CONFIRMED, Decision.CORRECTED),
+        outcome=Outcome.WAITING,
+    )
 
 
 def notice_for_officer(*, officer: User, pk: int) -> SchoolNotice:

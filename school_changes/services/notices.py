@@ -3,8 +3,8 @@
 Officers send a notice; the Hwb team accepts it, creates the new school (or records a merger's
 continuing school), issues its Provisioning Client token, marks the closing schools, and
 completes it. Every step is one transaction that locks the notice, checks its status, adds a
-step to its timeline, writes an audit entry and emails the officer who sent it. A daily job
-opens proposed schools and closes closing ones on their dates.
+step to its timeline, writes an audit entry and emails the officer who sent it. The daily job
+that opens and closes schools on their dates is ``schools``.
 
 They live in school_changes, not schools, because they write the audit log, the outbox and client
 tokens (accounts and provisioning): imports run one way, and schools is a floor below.
@@ -14,9 +14,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
@@ -58,7 +56,7 @@ def notice_url(notice: SchoolNotice) -> str:
     return settings.HWB_PORTAL_URL + reverse("notices:detail", args=[notice.pk])
 
 
-def _email_officer(notice: SchoolNotice, template: str, **context) -> None:
+def notice_email_officer(notice: SchoolNotice, template: str, **context) -> None:
     """The step's email to the officer who sent the notice, in their language."""
     officer = notice.submitted_by
     if officer is None or not officer.is_active or not officer.email:
@@ -149,7 +147,7 @@ def notice_submit(
         notice.receiving_schools.set(fields.receiving_schools)
     notice_event_add(notice, "submitted", officer, _("Late notice") if is_late else "")
     _audit(notice, "submitted", officer, ip_address, late=is_late, notice_days=notice_days)
-    _email_officer(notice, "notice_received")
+    notice_email_officer(notice, "notice_received")
     email_enqueue(
         to=settings.HWB_TEAM_EMAIL,
         template="notice_submitted",
@@ -179,7 +177,7 @@ def notice_withdraw(
     notice.save(update_fields=["status", "updated_at"])
     notice_event_add(notice, "withdrawn", officer)
     _audit(notice, "withdrawn", officer, ip_address)
-    _email_officer(notice, "notice_withdrawn", withdrawn_by=officer)
+    notice_email_officer(notice, "notice_withdrawn", withdrawn_by=officer)
     return notice
 
 
@@ -200,7 +198,7 @@ def notice_accept(
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
     notice_event_add(notice, "accepted", actor, note)
     _audit(notice, "accepted", actor, ip_address)
-    _email_officer(notice, "notice_accepted", note=note)
+    notice_email_officer(notice, "notice_accepted", note=note)
     return notice
 
 
@@ -231,7 +229,7 @@ def notice_school_create(
         notice.save(update_fields=["school", "updated_at"])
         notice_event_add(notice, "school_recorded", actor, str(notice.school))
         _audit(notice, "school_recorded", actor, ip_address, school=notice.school.dfes_number)
-        _email_officer(notice, "notice_school_created", continuing=True)
+        notice_email_officer(notice, "notice_school_created", continuing=True)
         return notice
 
     dfes_number = normalise_dfes_number(dfes_number or notice.proposed_dfes_number)
@@ -285,7 +283,7 @@ def notice_school_create(
             "opening_date": str(school.opening_date),
         },
     )
-    _email_officer(notice, "notice_school_created", continuing=False)
+    notice_email_officer(notice, "notice_school_created", continuing=False)
     return notice
 
 
@@ -309,7 +307,7 @@ def notice_token_issue(
     token, raw = client_token_issue(school=notice.school, actor=actor, ip_address=ip_address)
     notice_event_add(notice, "token_issued", actor)
     _audit(notice, "token_issued", actor, ip_address, prefix=token.prefix)
-    _email_officer(notice, "notice_token_issued")
+    notice_email_officer(notice, "notice_token_issued")
     return notice, raw
 
 
@@ -379,7 +377,7 @@ def notice_schools_closing(
         schools=[school.dfes_number for school in closing],
         successor=successor.dfes_number if successor else None,
     )
-    _email_officer(notice, "notice_schools_closing", closing=closing, successor=successor)
+    notice_email_officer(notice, "notice_schools_closing", closing=closing, successor=successor)
     return notice
 
 
@@ -405,7 +403,7 @@ def notice_complete(
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
     notice_event_add(notice, "completed", actor, note)
     _audit(notice, "completed", actor, ip_address)
-    _email_officer(notice, "notice_completed", note=note)
+    notice_email_officer(notice, "notice_completed", note=note)
     return notice
 
 
@@ -432,54 +430,5 @@ def notice_decline(
     notice.save(update_fields=["status", "hwb_note", "updated_at"])
     notice_event_add(notice, "declined", actor, note)
     _audit(notice, "declined", actor, ip_address)
-    _email_officer(notice, "notice_declined", note=note)
+    notice_email_officer(notice, "notice_declined", note=note)
     return notice
-
-
-# --- The daily job --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def schools_status_advance(*, today: date | None = None) -> dict[str, int]:
-    """Open proposed schools whose opening date has come and close closing schools whose
-    closing date has come; tell the officers of the notices concerned. Safe to run twice: a
-    school that has changed no longer matches."""
-    today = today or timezone.localdate()
-    opened = list(
-        School.objects.select_for_update()
-        .filter(status=School.Status.PROPOSED, opening_date__lte=today)
-        .order_by("pk")
-    )
-    closed = list(
-        School.objects.select_for_update()
-        .filter(status=School.Status.CLOSING, closing_date__lte=today)
-        .order_by("pk")
-    )
-    changes: dict[int, dict[str, list[School]]] = {}
-    for school, status, action in [
-        *((school, School.Status.OPEN, "opened") for school in opened),
-        *((school, School.Status.CLOSED, "closed") for school in closed),
-    ]:
-        school.status = status
-        school.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=None,
-            action=f"schools.school_{action}",
-            target=school,
-            school=school,
-            details={"date": str(today)},
-        )
-        notices = SchoolNotice.objects.filter(
-            Q(school=school) if action == "opened" else Q(closing_schools=school)
-        ).exclude(status__in=(Status.DECLINED, Status.WITHDRAWN))
-        for notice_id in notices.values_list("pk", flat=True).distinct():
-            changes.setdefault(notice_id, {"opened": [], "closed": []})[action].append(school)
-    for notice_id, schools in changes.items():
-        notice = SchoolNotice.objects.select_related("submitted_by").get(pk=notice_id)
-        for action, changed in schools.items():
-            if changed:
-                notice_event_add(notice, f"schools_{action}", None, ", ".join(map(str, changed)))
-        _email_officer(
-            notice, "notice_schools_advanced", opened=schools["opened"], closed=schools["closed"]
-        )
-    return {"opened": len(opened), "closed": len(closed)}

@@ -8,22 +8,27 @@ does.
 
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from accounts.emails import email_enqueue
 from accounts.models import User
-from accounts.selectors import interface_language
 from accounts.services import audit_record
 from provisioning import matching
 from provisioning.models import MisStaff
 from provisioning.selectors import last_successful_run
+from school_changes.emails import hwb_team_tell, officers_tell
 from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
+from school_changes.selectors.staff_matches import (
+    list_version,
+    movable_accounts,
+    notice_closing_schools,
+    notice_target_schools,
+    rows_to_move,
+    staff_match_options,
+    staff_matches_duplicate,
+)
 from school_changes.services.notices import notice_event_add
 from schools.models import School
 
@@ -36,117 +41,15 @@ NOTE_MAX = 2000
 # MIS roles whose records are never offered as a match.
 NEVER_MATCHED_ROLES = (MisStaff.Role.GOVERNOR, MisStaff.Role.ITE_STUDENT)
 
-# What the matching reasons mean, for the reviewer (the matching module names its own codes).
-# The date of birth itself is never shown.
-REASON_TEXT = {
-    "dob_same": gettext_lazy("date of birth matches"),
-    "dob_missing": gettext_lazy("date of birth missing"),
-    "email_same": gettext_lazy("work email matches"),
-    "name_same": gettext_lazy("name matches"),
-    "clash": gettext_lazy("another account has the same best record"),
-}
-
 
 class MergerError(Exception):
     """A merger rule said no; the message says what is wrong and who can put it right."""
 
 
-def reason_text(code: str) -> str:
-    """A matching reason in the reader's words (an unknown code is shown plainly)."""
-    text = getattr(matching, "REASON_LABELS", {}).get(code) or REASON_TEXT.get(code)
-    return str(text) if text is not None else code.replace("_", " ")
-
-
 # --- Which schools and people a notice is about -------------------------------------------------
 
 
-def notice_target_schools(notice: SchoolNotice) -> list[School]:
-    """Where the staff go: a merger's new (or continuing) school, a closure's receiving schools."""
-    if notice.kind == SchoolNotice.Kind.MERGER:
-        school = notice.school or notice.continuing_school
-        return [school] if school else []
-    if notice.kind == SchoolNotice.Kind.CLOSURE:
-        return list(notice.receiving_schools.order_by("dfes_number"))
-    return []
-
-
-def notice_closing_schools(notice: SchoolNotice) -> list[School]:
-    """Where the staff come from (a continuing school is a target, never a closing school)."""
-    targets = {school.pk for school in notice_target_schools(notice)}
-    return [
-        school
-        for school in notice.closing_schools.order_by("dfes_number")
-        if school.pk not in targets
-    ]
-
-
-def movable_accounts(closing: list[School]):
-    """Closing-school accounts that could move: active, or deactivated by their leaving date
-    and not yet deleted (the same accounts Account Transfer accepts)."""
-    return User.objects.filter(school__in=closing).filter(
-        Q(is_active=True)
-        | Q(
-            deactivation_reason=User.DeactivationReason.LEFT,
-            deletion_due_at__gt=timezone.now(),
-        )
-    )
-
-
-def _officers(notice: SchoolNotice) -> list[User]:
-    """Who hears about the list: the officer who sent the notice, else the authority's officers."""
-    officers = User.objects.filter(
-        kind=User.Kind.LA_OFFICER, local_authority_id=notice.local_authority_id, is_active=True
-    )
-    sender = officers.filter(pk=notice.submitted_by_id).first()
-    return [sender] if sender else list(officers)
-
-
-def _review_url(notice: SchoolNotice) -> str:
-    return settings.HWB_PORTAL_URL + reverse("mergers:review", args=[notice.pk])
-
-
-def _admin_url(match_list: StaffMatchList) -> str:
-    return settings.HWB_PORTAL_URL + reverse(
-        "admin:school_changes_staffmatchlist_change", args=[match_list.pk]
-    )
-
-
-def officers_tell(notice: SchoolNotice, template: str, context: dict) -> None:
-    for officer in _officers(notice):
-        email_enqueue(
-            to=officer.email,
-            template=template,
-            context={**context, "notice": notice, "officer": officer, "url": _review_url(notice)},
-            language=interface_language(officer) or "en",
-        )
-
-
-def hwb_team_tell(match_list: StaffMatchList, template: str, context: dict) -> None:
-    email_enqueue(
-        to=settings.HWB_TEAM_EMAIL,
-        template=template,
-        context={
-            **context,
-            "match_list": match_list,
-            "notice": match_list.notice,
-            "url": _admin_url(match_list),
-        },
-        language=settings.LANGUAGE_CODE,
-    )
-
-
 # --- Proposing --------------------------------------------------------------------------------
-
-
-def staff_matches_may_propose(notice: SchoolNotice) -> bool:
-    """Whether matches can be (re)proposed now: an in-progress merger or closure whose list,
-    if any, is still with the local authority. (Whether the schools have run is checked then.)"""
-    if notice.kind not in (SchoolNotice.Kind.MERGER, SchoolNotice.Kind.CLOSURE):
-        return False
-    if notice.status != SchoolNotice.Status.IN_PROGRESS:
-        return False
-    match_list = StaffMatchList.objects.filter(notice=notice).first()
-    return match_list is None or match_list.status == ListStatus.PROPOSED
 
 
 def _current_staff_records(targets: list[School], *, today: date):
@@ -283,20 +186,6 @@ def staff_matches_propose(
 # --- The local authority's review ---------------------------------------------------------------
 
 
-def staff_match_options(match: StaffMatch) -> list[int]:
-    """The record ids the reviewer may choose for a row: the proposal, then the alternatives."""
-    options = [match.proposed_record_id] if match.proposed_record_id else []
-    for key, _score in match.alternatives or []:
-        if key not in options:
-            options.append(key)
-    return options
-
-
-def list_version(match_list: StaffMatchList) -> str:
-    """What a review form was drawn from: a re-proposal makes every older form stale."""
-    return f"{match_list.pk}:{match_list.proposed_at.timestamp():.6f}"
-
-
 @transaction.atomic
 def staff_matches_review(
     *,
@@ -406,18 +295,6 @@ def staff_matches_review(
     return match_list
 
 
-def staff_matches_duplicate(rows) -> tuple[StaffMatch, StaffMatch] | None:
-    """The first two rows that chose the same record, if any."""
-    seen: dict[int, StaffMatch] = {}
-    for row in rows:
-        if row.record_id is None:
-            continue
-        if row.record_id in seen:
-            return seen[row.record_id], row
-        seen[row.record_id] = row
-    return None
-
-
 # --- The Hwb team's decision ----------------------------------------------------------------
 
 
@@ -458,15 +335,6 @@ def staff_match_list_return(
     notice_event_add(match_list.notice, "matches_returned", actor, note)
     officers_tell(match_list.notice, "merger_returned", {"match_list": match_list, "note": note})
     return match_list
-
-
-def rows_to_move(match_list: StaffMatchList):
-    """Rows the local authority chose a record for and the job has not finished yet."""
-    return match_list.matches.filter(
-        record__isnull=False,
-        decision__in=(Decision.CONFIRMED, Decision.CORRECTED),
-        outcome=Outcome.WAITING,
-    )
 
 
 @transaction.atomic

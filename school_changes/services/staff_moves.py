@@ -10,15 +10,11 @@ from accounts.models import AccountMove, User
 from accounts.services import audit_record
 from provisioning.models import MisStaff
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
+from school_changes.emails import hwb_team_tell, officers_tell
 from school_changes.models import StaffMatch, StaffMatchList
+from school_changes.selectors.staff_matches import notice_target_schools, rows_to_move
 from school_changes.services.notices import notice_event_add
-from school_changes.services.staff_matches import (
-    NEVER_MATCHED_ROLES,
-    hwb_team_tell,
-    notice_target_schools,
-    officers_tell,
-    rows_to_move,
-)
+from school_changes.services.staff_matches import NEVER_MATCHED_ROLES
 from schools.models import School
 
 ListStatus = StaffMatchList.Status

@@ -23,7 +23,9 @@ def _review_form(review: merger_selectors.MatchReview, data=None) -> StaffMatchR
     match_list = review.match_list
     if match_list is None or match_list.status != StaffMatchList.Status.PROPOSED:
         return None
-    return StaffMatchReviewForm(data, rows=review.rows, version=mergers.list_version(match_list))
+    return StaffMatchReviewForm(
+        data, rows=review.rows, version=merger_selectors.list_version(match_list)
+    )
 
 
 def _page(

@@ -21,6 +21,7 @@ from accounts.services import account_moves_record
 from provisioning.models import MisStaff
 from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
 from school_changes.selectors import staff_matches as merger_selectors
+from school_changes.selectors.staff_matches import list_version
 from school_changes.services import staff_matches as mergers
 from school_changes.services import staff_moves as merger_moves
 from school_changes.services.staff_matches import MergerError
@@ -94,7 +95,7 @@ def choices_for(merger, **chosen) -> dict:
     """A review form's POST: each row on its current choice, with ``chosen`` (person key ->
     record key, or "none") overriding."""
     match_list = StaffMatchList.objects.get(notice=merger.notice)
-    data = {"version": mergers.list_version(match_list)}
+    data = {"version": list_version(match_list)}
     for key, row in rows(merger).items():
         if key in chosen:
             value = chosen[key]
@@ -268,7 +269,7 @@ def test_the_service_refuses_one_record_for_two_accounts_too(proposed):
         mergers.staff_matches_review(
             match_list_id=match_list.pk,
             officer=proposed.officer,
-            version=mergers.list_version(match_list),
+            version=list_version(match_list),
             choices=choices,
             submit=True,
         )
@@ -288,7 +289,7 @@ def test_a_tampered_record_id_is_refused_and_nothing_saved(officer_client, propo
         mergers.staff_matches_review(
             match_list_id=match_list.pk,
             officer=proposed.officer,
-            version=mergers.list_version(match_list),
+            version=list_version(match_list),
             choices={gareth.pk: newcomer.pk},
             submit=False,
         )
@@ -380,7 +381,7 @@ def submitted(proposed, django_capture_on_commit_callbacks):
         mergers.staff_matches_review(
             match_list_id=match_list.pk,
             officer=proposed.officer,
-            version=mergers.list_version(match_list),
+            version=list_version(match_list),
             choices=choices,
             submit=True,
         )

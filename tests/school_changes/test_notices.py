@@ -17,8 +17,8 @@ from school_changes.services.notices import (
     notice_school_create,
     notice_schools_closing,
     notice_submit,
-    schools_status_advance,
 )
+from school_changes.services.schools import schools_status_advance
 from schools.models import School
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, make_account

@@ -36,7 +36,7 @@ from service_desk.authorisation import (
 from service_desk.models import ServiceDeskRequest
 from service_desk.selectors import may_ask_service_desk, school_is_new
 from service_desk.services import (
-    LINK_SALT,
+    AUTHORISATION_LINK,
     ServiceDeskError,
     service_desk_request_cancel,
     service_desk_request_process,
@@ -47,8 +47,10 @@ from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff
 from transfers.models import TransferRequest
+from transfers.selectors import (
+    DECISION_LINK,
+)
 from transfers.transfer_rules import TransferError
-from transfers.views import LINK_SESSION_KEY as TRANSFER_LINK_SESSION_KEY
 
 Status = ServiceDeskRequest.Status
 LINK = re.compile(r"(http://\S+/service-desk/authorise/([^/\s]+)/)")
@@ -556,7 +558,9 @@ def test_a_link_for_one_request_is_useless_for_another(
         raised_by=new_b,
     )
     request_b = service_desk_authorisation_ask(request_id=request_b.pk, actor=hwb_team)
-    forged = signing.dumps({"r": request_b.pk, "n": awaiting.link_nonce}, salt=LINK_SALT)
+    forged = signing.dumps(
+        {"r": request_b.pk, "n": awaiting.link_nonce}, salt=AUTHORISATION_LINK.salt
+    )
     with pytest.raises(ServiceDeskError):
         answer(forged)
     other_purpose = signing.dumps({"r": request_b.pk, "n": request_b.link_nonce})
@@ -938,7 +942,7 @@ def test_the_page_without_a_link_or_with_a_tampered_one_changes_nothing(awaiting
     awaiting.refresh_from_db()
     assert awaiting.status == Status.AWAITING
     # The transfer's decision link session key is untouched by ours (no mixing of purposes).
-    assert TRANSFER_LINK_SESSION_KEY not in client.session
+    assert DECISION_LINK.session_key not in client.session
 
 
 # --- The admin ------------------------------------------------------------------------------------
@@ -1110,7 +1114,7 @@ def test_six_simultaneous_answers_record_one(_private_media):
     )
     service_desk_authorisation_ask(request_id=request.pk, actor=desk)
     request.refresh_from_db()
-    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=LINK_SALT)
+    token = signing.dumps({"r": request.pk, "n": request.link_nonce}, salt=AUTHORISATION_LINK.salt)
     clicks = 6
     start = threading.Barrier(clicks)
     outcomes: list = [None] * clicks

@@ -27,13 +27,15 @@ from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers.models import TransferEvent, TransferRequest
+from transfers.selectors import (
+    DECISION_LINK,
+    transfer_may_decide,
+    transfer_request_from_link,
+)
 from transfers.services import (
-    LINK_SALT,
     transfer_cancel,
     transfer_decide,
-    transfer_may_decide,
     transfer_proceed,
-    transfer_request_from_link,
     transfer_request_submit,
 )
 from transfers.transfer_rules import (
@@ -343,7 +345,7 @@ def test_a_link_for_one_request_is_useless_for_another(
     assert transfer_request_from_link(token_a) == submitted
     assert transfer_request_from_link(link_token(mail.outbox[-1])) == request_b
     # Signed with our key but for request B with A's nonce (say, ids reused after a restore).
-    forged = signing.dumps({"r": request_b.pk, "n": submitted.link_nonce}, salt=LINK_SALT)
+    forged = signing.dumps({"r": request_b.pk, "n": submitted.link_nonce}, salt=DECISION_LINK.salt)
     with pytest.raises(TransferError, match="This link is not valid."):
         transfer_request_from_link(forged)
     # The same payload signed for another purpose (another salt) is no decision link.

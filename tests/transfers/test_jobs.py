@@ -17,10 +17,12 @@ from provisioning.policy import deletion_due
 from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers import tasks
 from transfers.models import TransferRequest
+from transfers.selectors import (
+    transfer_request_from_link,
+)
 from transfers.services import (
     transfer_decide,
     transfer_proceed,
-    transfer_request_from_link,
     transfer_request_submit,
 )
 from transfers.transfer_rules import (

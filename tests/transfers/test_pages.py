@@ -19,12 +19,14 @@ from tests.transfers.builders import (
     staff_record_change,
 )
 from transfers.models import TransferRequest
+from transfers.selectors import (
+    DECISION_LINK,
+)
 from transfers.services import (
     transfer_decide,
     transfer_decision_link,
     transfer_request_submit,
 )
-from transfers.views import LINK_SESSION_KEY
 
 START = "/user-management/account-transfer/"
 STATUS = "/user-management/account-transfer/status/"
@@ -367,7 +369,7 @@ def test_the_link_moves_its_token_into_the_session_and_asks_the_headteacher_to_s
     assert response.status_code == 302
     assert response.url == DECISION  # a clean URL: no token
     assert response["Referrer-Policy"] == "no-referrer"
-    assert client.session[LINK_SESSION_KEY]
+    assert client.session[DECISION_LINK.session_key]
 
     response = client.get(DECISION)
     assert response.status_code == 302
@@ -456,7 +458,7 @@ def test_a_tampered_link_changes_nothing(client, moved, django_capture_on_commit
     assert response.status_code == 400
     assert response["Referrer-Policy"] == "no-referrer"
     assert "This link is not valid." in page(response)
-    assert LINK_SESSION_KEY not in client.session
+    assert DECISION_LINK.session_key not in client.session
     assert client.post(DECISION, {"decision": "approve"}).status_code == 400
     transfer.refresh_from_db()
     assert transfer.status == TransferRequest.Status.SUBMITTED

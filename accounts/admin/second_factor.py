@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.http import client_ip
 
-from .second_factor import SecondFactorError, second_factor_reset
+from ..second_factor import SecondFactorError, second_factor_reset
 
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):

@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyAdmin
 from core.http import client_ip
 
-from . import services
-from .models import User
+from .. import services
+from ..models import User
 
 
 class LockedOutFilter(admin.SimpleListFilter):

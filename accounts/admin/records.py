@@ -1,6 +1,6 @@
 """The records only services write: the audit log, account moves,
 the outbox, retired usernames, username counters (all read-only). Accounts and school roles are
-in ``admin_accounts``."""
+in ``accounts.admin.accounts`` and ``roles``."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +8,8 @@ from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin
 
-from .emails import email_deliver
-from .models import (
+from ..emails import email_deliver
+from ..models import (
     AccountMove,
     AccountMoveClaim,
     AuditEntry,
@@ -125,8 +125,3 @@ class UsernameCounterAdmin(ReadOnlyAdmin):
 
     list_display = ("username_base", "last_number")
     search_fields = ("username_base",)
-
-
-# Accounts and school roles, and failed sign-ins, have pages of their own (they import the bases
-# above).
-from . import admin_accounts, admin_signin  # noqa: E402, F401
