@@ -44,7 +44,8 @@ from accounts.models import User
 from provisioning.selectors import staff_record_of
 from transfers.services import transfer_request_submit
 new = User.objects.get(username="joness2")
-old = User.objects.filter(first_name=new.first_name, last_name=new.last_name).exclude(pk=new.pk).get()
+namesakes = User.objects.filter(first_name=new.first_name, last_name=new.last_name)
+old = namesakes.exclude(pk=new.pk).get()
 transfer_request_submit(
     requester=new, previous_dfes=old.school.dfes_number, previous_username=old.username,
     message="Please approve the transfer of my account.", headteacher_confirmed=True,
@@ -103,8 +104,13 @@ if failures or not seen:
 """
 
 
+def _run(command: list[str], **options) -> subprocess.CompletedProcess:
+    """Our own commands (git, tar, psql, manage.py), never input from outside."""
+    return subprocess.run(command, **options)  # noqa: S603
+
+
 def _manage(cwd: Path, env: dict, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
+    result = _run(
         [PYTHON, "manage.py", *args],
         cwd=cwd,
         env=env,
@@ -124,7 +130,7 @@ def main() -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 1
-    if subprocess.run(["git", "cat-file", "-e", f"{BASE}^{{commit}}"], cwd=TOP).returncode:
+    if _run(["git", "cat-file", "-e", f"{BASE}^{{commit}}"], cwd=TOP).returncode:
         print(f"commit {BASE} is not in this clone (a shallow clone?): fetch it", file=sys.stderr)
         return 1
     parts = urlsplit(url)
@@ -132,7 +138,7 @@ def main() -> int:
     upgrade_url = urlunsplit(parts._replace(path="/" + name))
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-        subprocess.run(["psql", admin_url, "-q", "-c", sql], check=True, env=PSQL_ENV)
+        _run(["psql", admin_url, "-q", "-c", sql], check=True, env=PSQL_ENV)
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "CI")} | {
         "DATABASE_URL": upgrade_url,
         "DJANGO_SETTINGS_MODULE": "hwb_portal.settings.local",
@@ -140,8 +146,8 @@ def main() -> int:
         "PYTHONPATH": "",
     }
     with tempfile.TemporaryDirectory() as old:
-        archive = subprocess.run(["git", "archive", BASE], cwd=TOP, capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+        archive = _run(["git", "archive", BASE], cwd=TOP, capture_output=True, check=True)
+        _run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
         old_env = env | {"EMAIL_URL": f"filemail:///{old}/mail"}
         _manage(Path(old), old_env, "migrate", "--verbosity", "0")
         _manage(Path(old), old_env, "seed_demo")
@@ -165,9 +171,7 @@ def main() -> int:
         return 1
     print(f"{len(before)} tables, {sum(before.values())} rows kept; 1 claim for the open request")
     print(_manage(TOP, env, "shell", stdin=PAGES).strip().splitlines()[-1])
-    subprocess.run(
-        ["psql", admin_url, "-q", "-c", f'DROP DATABASE "{name}"'], check=True, env=PSQL_ENV
-    )
+    _run(["psql", admin_url, "-q", "-c", f'DROP DATABASE "{name}"'], check=True, env=PSQL_ENV)
     print(f"upgrade checked in {time.monotonic() - started:.0f} s")
     return 0
 
