@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimelineEvent
 from schools.models import School
 from transfers.models.transfer_requests import _new_nonce
 
@@ -124,20 +125,27 @@ class ServiceDeskRequest(models.Model):
         return self.status in self.OPEN
 
 
-class ServiceDeskEvent(models.Model):
+class ServiceDeskEvent(TimelineEvent):
     """One step in a service-desk request's life, shown to the requester as its timeline."""
 
-    request = models.ForeignKey(ServiceDeskRequest, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=30)
-    actor_username = models.CharField(max_length=64, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    class Action(models.TextChoices):
+        RAISED = "raised", _("You sent the request to the service desk")
+        RAISED_BY_DESK = "raised_by_desk", _("The service desk raised the request for you")
+        AUTHORISATION_ASKED = (
+            "authorisation_asked",
+            _("The service desk asked your previous organisation for written authorisation"),
+        )
+        AUTHORISED = "authorised", _("Authorised in writing by %(note)s")
+        DECLINED = "declined", _("Declined in writing by %(note)s")
+        COMPLETED = "completed", _("Account moved by the service desk")
+        CANCELLED = "cancelled", _("You cancelled the request")
+        CANCELLED_BY_DESK = "cancelled_by_desk", _("The service desk cancelled the request")
 
-    class Meta:
+    subject_field = "request"
+    request = models.ForeignKey(ServiceDeskRequest, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("what happened"), max_length=40, choices=Action.choices)
+
+    class Meta(TimelineEvent.Meta):
         db_table = "transfers_servicedeskevent"
-        ordering = ["created_at", "id"]
         verbose_name = _("service-desk event")
         verbose_name_plural = _("service-desk events")
-
-    def __str__(self) -> str:
-        return f"{self.request_id} {self.action}"

@@ -25,6 +25,7 @@ from accounts.services import (
     audit_record,
 )
 from core.links import LinkPurpose
+from core.models import timeline_event_add
 from core.text import text_clean
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
@@ -145,12 +146,7 @@ def service_desk_previous_account(
 def desk_event_add(
     request: ServiceDeskRequest, action: str, actor: User | None, note: str = ""
 ) -> None:
-    ServiceDeskEvent.objects.create(
-        request=request,
-        action=action,
-        actor_username=actor.username if actor else "",
-        note=note[:500],
-    )
+    timeline_event_add(ServiceDeskEvent, subject=request, action=action, actor=actor, note=note)
 
 
 def status_url() -> str:

@@ -26,6 +26,7 @@ from accounts.services import (
     audit_record,
 )
 from core.links import link_token
+from core.models import timeline_event_add
 from core.text import text_clean
 from provisioning import matching
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
@@ -61,12 +62,7 @@ def _claim_close(request: TransferRequest) -> None:
 
 
 def _event(request: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
-    TransferEvent.objects.create(
-        request=request,
-        action=action,
-        actor_username=actor.username if actor else "",
-        note=note[:300],
-    )
+    timeline_event_add(TransferEvent, subject=request, action=action, actor=actor, note=note)
 
 
 @transaction.atomic

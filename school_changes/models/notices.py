@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimelineEvent
 from schools.identifiers import validate_dfes_number
 from schools.models import LocalAuthority, School
 
@@ -108,20 +108,45 @@ class SchoolNotice(models.Model):
         return self.status in self.OPEN
 
 
-class SchoolNoticeEvent(models.Model):
+class SchoolNoticeEvent(TimelineEvent):
     """One step in a notice's life, shown to the local authority as its timeline."""
 
-    notice = models.ForeignKey(SchoolNotice, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=40)
-    actor_username = models.CharField(max_length=64, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Sent by %(who)s")
+        WITHDRAWN = "withdrawn", _("Withdrawn by %(who)s")
+        ACCEPTED = "accepted", _("The Hwb team started setting it up")
+        SCHOOL_CREATED = "school_created", _("The Hwb team created the school in Hwb: %(note)s")
+        SCHOOL_RECORDED = (
+            "school_recorded",
+            _("The Hwb team recorded the continuing school: %(note)s"),
+        )
+        TOKEN_ISSUED = (
+            "token_issued",
+            _("The Hwb team issued the school's Provisioning Client token"),
+        )
+        SCHOOLS_CLOSING = (
+            "schools_closing",
+            _("The Hwb team marked the closing schools as closing (successor: %(note)s)"),
+        )
+        COMPLETED = "completed", _("Completed by the Hwb team")
+        DECLINED = "declined", _("Declined by the Hwb team")
+        SCHOOLS_OPENED = "schools_opened", _("Opened in Hwb: %(note)s")
+        SCHOOLS_CLOSED = "schools_closed", _("Closed in Hwb: %(note)s")
+        MATCHES_PROPOSED = "matches_proposed", _("Staff account matches proposed")
+        MATCHES_SUBMITTED = "matches_submitted", _("Staff account matches submitted by %(who)s")
+        MATCHES_RETURNED = (
+            "matches_returned",
+            _("The Hwb team returned the staff account matches: %(note)s"),
+        )
+        MATCHES_APPROVED = "matches_approved", _("The Hwb team approved the staff account matches")
+        ACCOUNTS_MOVED = "accounts_moved", _("Staff accounts moved to the new school")
 
-    class Meta:
+    subject_field = "notice"
+    NOTE_APPENDED = ("accepted", "completed", "declined")
+    notice = models.ForeignKey(SchoolNotice, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("what happened"), max_length=40, choices=Action.choices)
+
+    class Meta(TimelineEvent.Meta):
         db_table = "transfers_schoolnoticeevent"
-        ordering = ["created_at", "id"]
         verbose_name = _("notice event")
         verbose_name_plural = _("notice events")
-
-    def __str__(self) -> str:
-        return f"{self.notice_id} {self.action}"

@@ -21,6 +21,7 @@ from accounts.emails import email_enqueue
 from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
+from core.models import timeline_event_add
 from core.text import text_clean
 from provisioning.credentials import client_token_issue
 from school_changes.models import SchoolNotice, SchoolNoticeEvent
@@ -44,12 +45,7 @@ Status = SchoolNotice.Status
 
 def notice_event_add(notice: SchoolNotice, action: str, actor: User | None, note: str = "") -> None:
     """A step on the notice's timeline (its own steps, and its staff matches')."""
-    SchoolNoticeEvent.objects.create(
-        notice=notice,
-        action=action,
-        actor_username=actor.username if actor is not None else "",
-        note=note[:500],
-    )
+    timeline_event_add(SchoolNoticeEvent, subject=notice, action=action, actor=actor, note=note)
 
 
 def notice_url(notice: SchoolNotice) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimelineEvent
 from provisioning.matching import REASON_LABELS
 from schools.models import School
 
@@ -139,19 +140,25 @@ class TransferRequest(models.Model):
         return [str(REASON_LABELS.get(code, code)) for code in self.match_reasons or []]
 
 
-class TransferEvent(models.Model):
+class TransferEvent(TimelineEvent):
     """One step in a request's life, shown to the member of staff as its timeline."""
 
-    request = models.ForeignKey(TransferRequest, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=20)
-    actor_username = models.CharField(max_length=64, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("You sent the request")
+        APPROVED = "approved", _("Approved by %(name)s")
+        REJECTED = "rejected", _("Rejected by %(name)s")
+        COMPLETED = "completed", _("Transfer completed")
+        CANCELLED = "cancelled", _("You cancelled the request")
+        REMINDED = "reminded", _("A reminder was sent, as the request had not been decided")
+        EXPIRED = "expired", _("The request expired without a decision")
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    subject_field = "request"
+    request = models.ForeignKey(TransferRequest, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("what happened"), max_length=40, choices=Action.choices)
+
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("transfer event")
         verbose_name_plural = _("transfer events")
 
-    def __str__(self) -> str:
-        return f"{self.request_id} {self.action}"
+    def text_values(self) -> dict[str, str]:
+        return {**super().text_values(), "name": self.request.decided_by_name}
