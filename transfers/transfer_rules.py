@@ -4,12 +4,12 @@ say, who decides. Checked at submit and again at proceed, and reused by the serv
 merger move."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountMoveClaim, SchoolRole, User
 from accounts.selectors import account_move_claim_route
+from core.ratelimit import rate_limit_hit
 from provisioning import matching
 from provisioning.selectors import last_successful_run, staff_record_of
 from provisioning.staff_moves import staff_move_refusal
@@ -38,14 +38,12 @@ def transfer_kind_check(kind: str) -> None:
 
 def transfer_lookup_allowed(*, requester: User) -> bool:
     """A member of staff may try this many previous usernames an hour (no enumerating)."""
-    key = f"hwb:transfer-lookups:{requester.pk}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count <= settings.HWB_TRANSFER_LOOKUPS_PER_HOUR
+    return rate_limit_hit(
+        scope="transfer-lookups",
+        key=requester.pk,
+        limit=settings.HWB_TRANSFER_LOOKUPS_PER_HOUR,
+        period_seconds=3600,
+    )
 
 
 def transfer_identity(
