@@ -74,3 +74,21 @@ def govuk_error_summary(*forms_to_check):
 def govuk_error_message(message, href: str = ""):
     """The error summary for one message that is not about a form field (a refused action)."""
     return {"errors": [{"href": href, "message": message}] if message else []}
+
+
+@register.inclusion_tag("includes/_radios.html")
+def govuk_radios(field, legend_size: str = "m", small: bool = True, heading: bool = False):
+    """GOV.UK radios for a choice field: a fieldset, its legend, hint, error and options."""
+    return {"field": field, "legend_size": legend_size, "small": small, "heading": heading}
+
+
+@register.inclusion_tag("includes/_checkboxes.html")
+def govuk_checkboxes(field):
+    """GOV.UK checkboxes for a multiple-choice field."""
+    return {"field": field}
+
+
+@register.inclusion_tag("includes/_date_input.html")
+def govuk_date_input(field):
+    """GOV.UK's date input (day, month and year boxes) for a ``core.forms.GovukDateField``."""
+    return {"field": field}
