@@ -182,7 +182,7 @@ class ServiceDeskRequestAdmin(admin.ModelAdmin):
             "original": desk_request,
             "title": title,
             "form": form,
-            "authorisers": selectors.service_desk_authorisers(request=desk_request)
+            "authorisers": selectors.service_desk_authorisers(desk_request=desk_request)
             if desk_request
             else [],
         }

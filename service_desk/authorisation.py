@@ -45,9 +45,11 @@ def authorisation_link_days() -> int:
     return min(settings.HWB_AUTHORISATION_LINK_DAYS, AUTHORISATION_LINK_MAX_DAYS)
 
 
-def service_desk_authorisation_link(request: ServiceDeskRequest) -> str:
+def service_desk_authorisation_link(desk_request: ServiceDeskRequest) -> str:
     """The absolute, signed link in the authoriser's email (one request, single use, expiring)."""
-    token = link_token(purpose=AUTHORISATION_LINK, pk=request.pk, nonce=request.link_nonce)
+    token = link_token(
+        purpose=AUTHORISATION_LINK, pk=desk_request.pk, nonce=desk_request.link_nonce
+    )
     return settings.HWB_PORTAL_URL + reverse("service_desk:authorise_link", args=[token])
 
 
@@ -65,19 +67,19 @@ def _link_data(token: str) -> dict:
     return {"r": link.pk, "n": link.nonce}
 
 
-def _request_of_link(request: ServiceDeskRequest | None, data: dict) -> ServiceDeskRequest:
-    if request is None:
+def _request_of_link(desk_request: ServiceDeskRequest | None, data: dict) -> ServiceDeskRequest:
+    if desk_request is None:
         raise ServiceDeskError(_("This link is not valid."))
-    if request.link_nonce != data["n"] or request.status != Status.AWAITING:
-        if request.status != Status.AWAITING:
+    if desk_request.link_nonce != data["n"] or desk_request.status != Status.AWAITING:
+        if desk_request.status != Status.AWAITING:
             raise ServiceDeskError(
                 _("This request has already been answered or closed: %(status)s.")
-                % {"status": request.get_status_display()}
+                % {"status": desk_request.get_status_display()}
             )
         raise ServiceDeskError(
             _("This link has been replaced by a newer one. Use the link in the latest email.")
         )
-    return request
+    return desk_request
 
 
 def service_desk_request_from_link(token: str) -> ServiceDeskRequest:
@@ -94,12 +96,12 @@ def service_desk_authorisation_ask(
     """Email the previous organisation a link to authorise or decline in writing: its
     headteacher (or local-authority officers), or the address the desk types. Asking again
     spends every earlier link."""
-    request = (
+    desk_request = (
         ServiceDeskRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "previous_account", "new_school", "requester")
         .get(pk=request_id)
     )
-    if request.status not in (Status.RECEIVED, Status.AWAITING):
+    if desk_request.status not in (Status.RECEIVED, Status.AWAITING):
         raise ServiceDeskError(
             _("Authorisation can only be asked for while the request is open and unanswered.")
         )
@@ -111,39 +113,41 @@ def service_desk_authorisation_ask(
             raise ServiceDeskError(_("Enter an email address like name@example.org.")) from None
         recipients = [(email, None)]
     else:
-        recipients = [(user.email, user) for user in service_desk_authorisers(request=request)]
+        recipients = [
+            (user.email, user) for user in service_desk_authorisers(desk_request=desk_request)
+        ]
     if not recipients:
         raise ServiceDeskError(
             _(
                 "%(school)s has no headteacher in Hwb, and its local authority has no officer in "
                 "Hwb. Type the address of someone who may authorise for it."
             )
-            % {"school": request.previous_school.name}
+            % {"school": desk_request.previous_school.name}
         )
-    request.status = Status.AWAITING
-    request.link_nonce = new_nonce()  # earlier links are spent
-    request.authoriser_email = recipients[0][0]
-    request.authorisation_requested_at = timezone.now()
-    request.save(
+    desk_request.status = Status.AWAITING
+    desk_request.link_nonce = new_nonce()  # earlier links are spent
+    desk_request.authoriser_email = recipients[0][0]
+    desk_request.authorisation_requested_at = timezone.now()
+    desk_request.save(
         update_fields=["status", "link_nonce", "authoriser_email", "authorisation_requested_at"]
     )
     addresses = ", ".join(address for address, _user in recipients)
-    desk_event_add(request, "authorisation_asked", actor, addresses)
+    desk_event_add(desk_request, "authorisation_asked", actor, addresses)
     audit_record(
         actor=actor,
         action="service_desk.authorisation_asked",
-        target=request,
-        school=request.previous_school,
+        target=desk_request,
+        school=desk_request.previous_school,
         ip_address=ip_address,
         details={"to": [address for address, _user in recipients], "typed": bool(email)},
     )
-    link = service_desk_authorisation_link(request)
+    link = service_desk_authorisation_link(desk_request)
     for address, user in recipients:
         email_enqueue(
             to=address,
             template="service_desk_authorisation",
             context={
-                "request": request,
+                "request": desk_request,
                 "authoriser": user,
                 "link": link,
                 "link_days": authorisation_link_days(),
@@ -151,7 +155,7 @@ def service_desk_authorisation_ask(
             language=(interface_language(user) if user else "") or "en",
             bilingual=True,  # Welsh and English, the reader's own language first
         )
-    return request
+    return desk_request
 
 
 # --- The previous organisation's answer -----------------------------------------------------------
@@ -173,7 +177,7 @@ def _answer_fields_check(*, name: str, role: str, statement: str) -> tuple[str, 
 
 
 def _answer_record(
-    request: ServiceDeskRequest,
+    desk_request: ServiceDeskRequest,
     *,
     authorise: bool,
     name: str,
@@ -181,16 +185,16 @@ def _answer_record(
     statement: str,
     method: str,
 ) -> None:
-    request.status = Status.AUTHORISED if authorise else Status.DECLINED
-    request.authorisation_method = method
-    request.authoriser_name = name
-    request.authoriser_role = role
-    request.authoriser_statement = statement
-    request.authorised_at = timezone.now()
-    request.link_nonce = ""  # every link to it is spent
+    desk_request.status = Status.AUTHORISED if authorise else Status.DECLINED
+    desk_request.authorisation_method = method
+    desk_request.authoriser_name = name
+    desk_request.authoriser_role = role
+    desk_request.authoriser_statement = statement
+    desk_request.authorised_at = timezone.now()
+    desk_request.link_nonce = ""  # every link to it is spent
     if not authorise:
-        request.finished_at = request.authorised_at
-        desk_claim_close(request)
+        desk_request.finished_at = desk_request.authorised_at
+        desk_claim_close(desk_request)
 
 
 @transaction.atomic
@@ -207,7 +211,7 @@ def service_desk_authorisation_answer(
     """The previous organisation authorises or declines in writing, from the emailed link:
     exactly one answer, however many clicks (the row is locked and the link then spent)."""
     data = _link_data(token)
-    request = _request_of_link(
+    desk_request = _request_of_link(
         ServiceDeskRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "new_school", "requester")
         .filter(pk=data["r"])
@@ -218,31 +222,31 @@ def service_desk_authorisation_answer(
         raise ServiceDeskError(_("Tick the box to confirm the declaration."))
     name, role, statement = _answer_fields_check(name=name, role=role, statement=statement)
     _answer_record(
-        request,
+        desk_request,
         authorise=authorise,
         name=name,
         role=role,
         statement=statement,
         method=ServiceDeskRequest.Method.LINK,
     )
-    request.save()
-    desk_event_add(request, request.status, None, f"{name}, {role}")
+    desk_request.save()
+    desk_event_add(desk_request, desk_request.status, None, f"{name}, {role}")
     audit_record(
         actor=None,
-        action=f"service_desk.{request.status}",
-        target=request,
-        school=request.previous_school,
+        action=f"service_desk.{desk_request.status}",
+        target=desk_request,
+        school=desk_request.previous_school,
         ip_address=ip_address,
         details={
             "method": ServiceDeskRequest.Method.LINK,
             "name": name,
             "role": role,
-            "link_sent_to": request.authoriser_email,
+            "link_sent_to": desk_request.authoriser_email,
         },
     )
-    requester_tell(request)
-    desk_tell(request, request.status)
-    return request
+    requester_tell(desk_request)
+    desk_tell(desk_request, desk_request.status)
+    return desk_request
 
 
 def authorisation_document_kind(head: bytes) -> tuple[str, str] | None:
@@ -287,20 +291,20 @@ def service_desk_authorisation_record(
 ) -> ServiceDeskRequest:
     """The desk records an authorisation (or refusal) received another way, with the document
     it came in, kept privately (never at a public address)."""
-    request = (
+    desk_request = (
         ServiceDeskRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "new_school", "requester")
         .get(pk=request_id)
     )
-    if request.status not in (Status.RECEIVED, Status.AWAITING):
+    if desk_request.status not in (Status.RECEIVED, Status.AWAITING):
         raise ServiceDeskError(
             _("This request has already been answered or closed: %(status)s.")
-            % {"status": request.get_status_display()}
+            % {"status": desk_request.get_status_display()}
         )
     name, role, statement = _answer_fields_check(name=name, role=role, statement=statement)
     extension, _content_type = authorisation_document_check(document)
     _answer_record(
-        request,
+        desk_request,
         authorise=authorise,
         name=name,
         role=role,
@@ -308,23 +312,23 @@ def service_desk_authorisation_record(
         method=ServiceDeskRequest.Method.DOCUMENT,
     )
     # Our own name for the file: the uploaded name may carry anything.
-    request.authorisation_document.save(
-        f"authorisation-{request.pk}.{extension}", ContentFile(document.read()), save=False
+    desk_request.authorisation_document.save(
+        f"authorisation-{desk_request.pk}.{extension}", ContentFile(document.read()), save=False
     )
-    request.save()
-    desk_event_add(request, request.status, actor, f"{name}, {role}")
+    desk_request.save()
+    desk_event_add(desk_request, desk_request.status, actor, f"{name}, {role}")
     audit_record(
         actor=actor,
-        action=f"service_desk.{request.status}",
-        target=request,
-        school=request.previous_school,
+        action=f"service_desk.{desk_request.status}",
+        target=desk_request,
+        school=desk_request.previous_school,
         ip_address=ip_address,
         details={
             "method": ServiceDeskRequest.Method.DOCUMENT,
             "name": name,
             "role": role,
-            "document": request.authorisation_document.name,
+            "document": desk_request.authorisation_document.name,
         },
     )
-    requester_tell(request)
-    return request
+    requester_tell(desk_request)
+    return desk_request

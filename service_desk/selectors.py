@@ -69,10 +69,10 @@ def service_desk_request_open_of(*, requester: User) -> ServiceDeskRequest | Non
 
 def service_desk_request_for_requester(*, requester: User, pk: int) -> ServiceDeskRequest:
     """One of the requester's own requests, or 404."""
-    request = ServiceDeskRequest.objects.filter(requester=requester, pk=pk).first()
-    if request is None:
+    desk_request = ServiceDeskRequest.objects.filter(requester=requester, pk=pk).first()
+    if desk_request is None:
         raise Http404
-    return request
+    return desk_request
 
 
 def service_desk_request_for_page(pk: int) -> ServiceDeskRequest:
@@ -80,12 +80,12 @@ def service_desk_request_for_page(pk: int) -> ServiceDeskRequest:
     return _with_details(ServiceDeskRequest.objects.filter(pk=pk)).get()
 
 
-def service_desk_authorisers(*, request: ServiceDeskRequest) -> list[User]:
+def service_desk_authorisers(*, desk_request: ServiceDeskRequest) -> list[User]:
     """Who is asked by default: the previous school's headteacher, or its local authority's
     officers, exactly as Account Transfer decides."""
-    if request.previous_account is None:
+    if desk_request.previous_account is None:
         return []
     _approver, deciders = transfer_approvers(
-        previous_school=request.previous_school, previous_account=request.previous_account
+        previous_school=desk_request.previous_school, previous_account=desk_request.previous_account
     )
     return [decider for decider in deciders if decider.email]

@@ -144,44 +144,46 @@ def service_desk_previous_account(
 
 
 def desk_event_add(
-    request: ServiceDeskRequest, action: str, actor: User | None, note: str = ""
+    desk_request: ServiceDeskRequest, action: str, actor: User | None, note: str = ""
 ) -> None:
-    timeline_event_add(ServiceDeskEvent, subject=request, action=action, actor=actor, note=note)
+    timeline_event_add(
+        ServiceDeskEvent, subject=desk_request, action=action, actor=actor, note=note
+    )
 
 
 def status_url() -> str:
     return settings.HWB_PORTAL_URL + reverse("service_desk:status")
 
 
-def admin_url(request: ServiceDeskRequest) -> str:
+def admin_url(desk_request: ServiceDeskRequest) -> str:
     return settings.HWB_PORTAL_URL + reverse(
-        "admin:service_desk_servicedeskrequest_change", args=[request.pk]
+        "admin:service_desk_servicedeskrequest_change", args=[desk_request.pk]
     )
 
 
-def requester_tell(request: ServiceDeskRequest, *, to: User | None = None) -> None:
+def requester_tell(desk_request: ServiceDeskRequest, *, to: User | None = None) -> None:
     """The member of staff hears of each change of status, in their own language."""
-    reader = to or request.requester
+    reader = to or desk_request.requester
     if reader is None or not reader.email:
         return
     email_enqueue(
         to=reader.email,
         template="service_desk_update",
-        context={"request": request, "status_url": status_url()},
+        context={"request": desk_request, "status_url": status_url()},
         language=interface_language(reader) or "en",
     )
 
 
-def desk_tell(request: ServiceDeskRequest, event: str) -> None:
+def desk_tell(desk_request: ServiceDeskRequest, event: str) -> None:
     email_enqueue(
         to=settings.HWB_TEAM_EMAIL,
         template="service_desk_team",
-        context={"request": request, "event": event, "admin_url": admin_url(request)},
+        context={"request": desk_request, "event": event, "admin_url": admin_url(desk_request)},
         language="en",
     )
 
 
-# --- Raising a request ----------------------------------------------------------------------------
+# --- Raising a request -------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -211,7 +213,7 @@ def service_desk_request_raise(
     )
     try:
         with transaction.atomic():
-            request = ServiceDeskRequest.objects.create(
+            desk_request = ServiceDeskRequest.objects.create(
                 requester=requester,
                 requester_username=requester.username,
                 new_school_id=requester.school_id,
@@ -237,11 +239,11 @@ def service_desk_request_raise(
             )
         ) from None
     on_behalf = raised_by.pk != requester.pk
-    desk_event_add(request, "raised_by_desk" if on_behalf else "raised", raised_by)
+    desk_event_add(desk_request, "raised_by_desk" if on_behalf else "raised", raised_by)
     audit_record(
         actor=raised_by,
         action="service_desk.raised",
-        target=request,
+        target=desk_request,
         school=requester.school,
         ip_address=ip_address,
         details={
@@ -250,9 +252,9 @@ def service_desk_request_raise(
             "on_behalf": on_behalf,
         },
     )
-    requester_tell(request)
-    desk_tell(request, "raised")
-    return request
+    requester_tell(desk_request)
+    desk_tell(desk_request, "raised")
+    return desk_request
 
 
 # --- Processing and cancelling --------------------------------------------------------------------
@@ -264,39 +266,39 @@ def service_desk_request_process(
 ) -> ServiceDeskRequest:
     """Move the existing account to the new school exactly as a transfer does: the requester's
     new account is deactivated and deleted 12 months later, and both are signed out."""
-    request = (
+    desk_request = (
         ServiceDeskRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "new_school")
         .get(pk=request_id)
     )
-    if request.status != Status.AUTHORISED:
+    if desk_request.status != Status.AUTHORISED:
         raise ServiceDeskError(_("Only an authorised request can be processed."))
-    if request.requester_id is None or request.previous_account_id is None:
+    if desk_request.requester_id is None or desk_request.previous_account_id is None:
         raise ServiceDeskError(_("One of the two accounts no longer exists."))
     locked = {
         user.pk: user
         for user in User.objects.select_for_update(of=("self",))
         .select_related("school")
-        .filter(pk__in=[request.requester_id, request.previous_account_id])
+        .filter(pk__in=[desk_request.requester_id, desk_request.previous_account_id])
         .order_by("pk")  # always the same order: two desks cannot deadlock
     }
-    requester = locked[request.requester_id]
-    previous = locked[request.previous_account_id]
-    if previous.school_id != request.previous_school_id:
+    requester = locked[desk_request.requester_id]
+    previous = locked[desk_request.previous_account_id]
+    if previous.school_id != desk_request.previous_school_id:
         raise ServiceDeskError(
             _("The account %(username)s has moved meanwhile.") % {"username": previous.username}
         )
-    if requester.school_id != request.new_school_id or not requester.is_active:
+    if requester.school_id != desk_request.new_school_id or not requester.is_active:
         raise ServiceDeskError(
             _("The new account %(username)s is no longer active at %(school)s.")
-            % {"username": requester.username, "school": request.new_school.name}
+            % {"username": requester.username, "school": desk_request.new_school.name}
         )
     transfer_kind_check(requester.kind)
     # The previous organisation's written authorisation, checked by the desk, stands for the
     # holder here: the Hwb team sees the staff matcher's judgement on the request's page.
     transfer_previous_account(
         requester=requester,
-        previous_school=request.previous_school,
+        previous_school=desk_request.previous_school,
         previous_username=previous.username,
         holder_check=False,
     )
@@ -315,34 +317,34 @@ def service_desk_request_process(
         staff_account_take_over(
             previous=previous,
             replaced=requester,
-            new_school=request.new_school,
+            new_school=desk_request.new_school,
             reason=AccountMove.Reason.SERVICE_DESK,
             actor=actor,
-            details={"service_desk_request": request.pk, "replaces": requester.username},
+            details={"service_desk_request": desk_request.pk, "replaces": requester.username},
             ip_address=ip_address,
         )
     except StaffMoveRefused as refused:  # the kind rule, checked again under the lock
         raise ServiceDeskError(str(refused)) from refused
-    request.status = Status.COMPLETED
-    request.processed_by = actor
-    request.finished_at = timezone.now()
-    request.save(update_fields=["status", "processed_by", "finished_at"])
-    desk_claim_close(request)
-    desk_event_add(request, "completed", actor)
+    desk_request.status = Status.COMPLETED
+    desk_request.processed_by = actor
+    desk_request.finished_at = timezone.now()
+    desk_request.save(update_fields=["status", "processed_by", "finished_at"])
+    desk_claim_close(desk_request)
+    desk_event_add(desk_request, "completed", actor)
     audit_record(
         actor=actor,
         action="service_desk.completed",
-        target=request,
-        school=request.new_school,
+        target=desk_request,
+        school=desk_request.new_school,
         ip_address=ip_address,
         details={"account": previous.username, "replaced": requester.username},
     )
     previous.refresh_from_db()
     # Told at the account they keep (the new one is closed now), and at the one it replaces.
-    requester_tell(request, to=previous)
+    requester_tell(desk_request, to=previous)
     if requester.email and requester.email != previous.email:
-        requester_tell(request, to=requester)
-    return request
+        requester_tell(desk_request, to=requester)
+    return desk_request
 
 
 @transaction.atomic
@@ -350,30 +352,30 @@ def service_desk_request_cancel(
     *, request_id: int, actor: User, ip_address: str | None = None
 ) -> ServiceDeskRequest:
     """End an open request (the requester, or the Hwb team); both accounts stay as they are."""
-    request = (
+    desk_request = (
         ServiceDeskRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "new_school", "requester")
         .get(pk=request_id)
     )
-    if request.status not in ServiceDeskRequest.OPEN:
+    if desk_request.status not in ServiceDeskRequest.OPEN:
         raise ServiceDeskError(_("This request is no longer open."))
-    by_requester = actor.pk == request.requester_id
-    request.status = Status.CANCELLED
-    request.finished_at = timezone.now()
-    request.link_nonce = ""
-    request.save(update_fields=["status", "finished_at", "link_nonce"])
-    desk_claim_close(request)
-    desk_event_add(request, "cancelled" if by_requester else "cancelled_by_desk", actor)
+    by_requester = actor.pk == desk_request.requester_id
+    desk_request.status = Status.CANCELLED
+    desk_request.finished_at = timezone.now()
+    desk_request.link_nonce = ""
+    desk_request.save(update_fields=["status", "finished_at", "link_nonce"])
+    desk_claim_close(desk_request)
+    desk_event_add(desk_request, "cancelled" if by_requester else "cancelled_by_desk", actor)
     audit_record(
         actor=actor,
         action="service_desk.cancelled",
-        target=request,
-        school=request.new_school,
+        target=desk_request,
+        school=desk_request.new_school,
         ip_address=ip_address,
         details={"by_requester": by_requester},
     )
     if by_requester:
-        desk_tell(request, "cancelled")
+        desk_tell(desk_request, "cancelled")
     else:
-        requester_tell(request)
-    return request
+        requester_tell(desk_request)
+    return desk_request

@@ -59,10 +59,10 @@ def transfer_request_awaiting_choice(*, requester: User) -> TransferRequest | No
 
 def request_for_requester(*, requester: User, pk: int) -> TransferRequest:
     """One of the member of staff's own requests, or 404."""
-    request = TransferRequest.objects.filter(requester=requester, pk=pk).first()
-    if request is None:
+    transfer = TransferRequest.objects.filter(requester=requester, pk=pk).first()
+    if transfer is None:
         raise Http404
-    return request
+    return transfer
 
 
 def transfer_requests_to_decide(*, user: User) -> list[TransferRequest]:
@@ -77,18 +77,18 @@ def transfer_requests_to_decide(*, user: User) -> list[TransferRequest]:
     else:
         return []
     return [
-        request
-        for request in _with_details(waiting).order_by("created_at", "pk")
-        if transfer_may_decide(user=user, request=request)
+        transfer
+        for transfer in _with_details(waiting).order_by("created_at", "pk")
+        if transfer_may_decide(user=user, transfer=transfer)
     ]
 
 
 def request_for_decider(*, user: User, pk: int) -> TransferRequest:
     """A request this user decides (now, or decided before), or 404."""
-    request = _with_details(TransferRequest.objects.filter(pk=pk)).first()
-    if request is None or not transfer_may_decide(user=user, request=request):
+    transfer = _with_details(TransferRequest.objects.filter(pk=pk)).first()
+    if transfer is None or not transfer_may_decide(user=user, transfer=transfer):
         raise Http404
-    return request
+    return transfer
 
 
 def request_for_decision_page(pk: int) -> TransferRequest:
@@ -144,18 +144,18 @@ def _person_shown(account: User, school: School) -> PersonShown:
     )
 
 
-def transfer_identity_shown(request: TransferRequest) -> IdentityShown | None:
+def transfer_identity_shown(transfer: TransferRequest) -> IdentityShown | None:
     """Both people of a request waiting for a decision, judged as the decision will judge
     them; None when one of the two accounts no longer exists."""
-    requester, previous = request.requester, request.previous_account
+    requester, previous = transfer.requester, transfer.previous_account
     if requester is None or previous is None or requester.school_id is None:
         return None
     judgement = transfer_identity(
-        requester=requester, previous_school=request.previous_school, previous_account=previous
+        requester=requester, previous_school=transfer.previous_school, previous_account=previous
     )
     return IdentityShown(
         requester=_person_shown(requester, requester.school),
-        holder=_person_shown(previous, request.previous_school),
+        holder=_person_shown(previous, transfer.previous_school),
         confidence=judgement.confidence,
         reason_codes=judgement.reasons,
     )
@@ -173,27 +173,27 @@ def transfer_request_from_link(token: str) -> TransferRequest:
         raise TransferError(_("This link has expired.")) from None
     except LinkInvalid:
         raise TransferError(_("This link is not valid.")) from None
-    request = TransferRequest.objects.filter(pk=link.pk).first()
-    if request is None:
+    transfer = TransferRequest.objects.filter(pk=link.pk).first()
+    if transfer is None:
         raise TransferError(_("This link is not valid."))
-    if request.link_nonce != link.nonce:
-        if request.status != Status.SUBMITTED:
+    if transfer.link_nonce != link.nonce:
+        if transfer.status != Status.SUBMITTED:
             raise TransferError(
                 _("This request has already been decided: %(status)s.")
-                % {"status": request.get_status_display()}
+                % {"status": transfer.get_status_display()}
             )
         raise TransferError(_("This link is not valid."))
-    return request
+    return transfer
 
 
-def transfer_may_decide(*, user: User, request: TransferRequest) -> bool:
+def transfer_may_decide(*, user: User, transfer: TransferRequest) -> bool:
     """Whether ``user`` decides this request now (the approver is worked out afresh, so a new
     headteacher decides a request sent to the old one)."""
     if not user.is_authenticated or not user.is_active:
         return False
     approver, deciders = transfer_approvers(
-        previous_school=request.previous_school, previous_account=request.previous_account
+        previous_school=transfer.previous_school, previous_account=transfer.previous_account
     )
     return any(decider.pk == user.pk for decider in deciders) and (
-        user.pk != request.previous_account_id
+        user.pk != transfer.previous_account_id
     )

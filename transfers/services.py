@@ -54,15 +54,15 @@ MESSAGE_MAX = 2000
 ROUTE = AccountMoveClaim.Route.TRANSFER
 
 
-def _claim_close(request: TransferRequest) -> None:
+def _claim_close(transfer: TransferRequest) -> None:
     """The request has ended: its claim on the previous account goes with it."""
     account_move_claim_close(
-        account=request.previous_account, requester=request.requester, route=ROUTE
+        account=transfer.previous_account, requester=transfer.requester, route=ROUTE
     )
 
 
-def _event(request: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
-    timeline_event_add(TransferEvent, subject=request, action=action, actor=actor, note=note)
+def _event(transfer: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
+    timeline_event_add(TransferEvent, subject=transfer, action=action, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -114,7 +114,7 @@ def transfer_request_submit(
         )
     try:
         with transaction.atomic():
-            request = TransferRequest.objects.create(
+            transfer = TransferRequest.objects.create(
                 requester=requester,
                 requester_username=requester.username,
                 new_school_id=requester.school_id,
@@ -142,11 +142,11 @@ def transfer_request_submit(
         account_move_claim_open(account=previous_account, requester=requester, route=ROUTE)
     except AccountClaimed as claimed:  # another route holds one of the two accounts
         raise TransferError(claimed_refusal(claimed.route, previous_account)) from None
-    _event(request, "submitted", requester)
+    _event(transfer, "submitted", requester)
     audit_record(
         actor=requester,
         action="transfer.submitted",
-        target=request,
+        target=transfer,
         school=requester.school,
         ip_address=ip_address,
         details={
@@ -156,24 +156,24 @@ def transfer_request_submit(
             "match_reasons": list(judgement.reasons),
         },
     )
-    _ask_deciders(request, deciders, template="transfer_request")
-    return request
+    _ask_deciders(transfer, deciders, template="transfer_request")
+    return transfer
 
 
-def transfer_decision_link(request: TransferRequest) -> str:
+def transfer_decision_link(transfer: TransferRequest) -> str:
     """The absolute, signed link in a decider's email (one request, single use, expiring)."""
-    token = link_token(purpose=DECISION_LINK, pk=request.pk, nonce=request.link_nonce)
+    token = link_token(purpose=DECISION_LINK, pk=transfer.pk, nonce=transfer.link_nonce)
     return settings.HWB_PORTAL_URL + reverse("transfers:decision_link", args=[token])
 
 
-def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: str) -> None:
-    link = transfer_decision_link(request)
+def _ask_deciders(transfer: TransferRequest, deciders: list[User], *, template: str) -> None:
+    link = transfer_decision_link(transfer)
     for decider in deciders:
         email_enqueue(
             to=decider.email,
             template=template,
             context={
-                "request": request,
+                "request": transfer,
                 "decider": decider,
                 "link": link,
                 "link_days": settings.HWB_TRANSFER_LINK_DAYS,
@@ -184,15 +184,15 @@ def _ask_deciders(request: TransferRequest, deciders: list[User], *, template: s
         )
 
 
-def _tell_requester(request: TransferRequest, template: str) -> None:
-    requester = request.requester
+def _tell_requester(transfer: TransferRequest, template: str) -> None:
+    requester = transfer.requester
     if requester is None:
         return
     email_enqueue(
         to=requester.email,
         template=template,
         context={
-            "request": request,
+            "request": transfer,
             "status_url": settings.HWB_PORTAL_URL + reverse("transfers:status"),
         },
         language=interface_language(requester) or "en",
@@ -216,59 +216,59 @@ def transfer_decide(
     Approving judges both people again: a doubtful match needs ``same_person_confirmed`` (the
     decider ticked that the person asking holds the account); no match cannot be approved.
     Rejecting needs nothing."""
-    request = (
+    transfer = (
         TransferRequest.objects.select_for_update(of=("self",))
         .select_related("previous_school", "previous_account", "requester__school")
         .get(pk=request_id)
     )
-    if request.status != Status.SUBMITTED:
+    if transfer.status != Status.SUBMITTED:
         raise TransferError(
             _("This request has already been decided: %(status)s.")
-            % {"status": request.get_status_display()}
+            % {"status": transfer.get_status_display()}
         )
-    if not transfer_may_decide(user=decider, request=request):
+    if not transfer_may_decide(user=decider, transfer=transfer):
         raise TransferError(_("You cannot decide this request."))
     details = {}
     if approve:
-        if request.requester is None or request.previous_account is None:
+        if transfer.requester is None or transfer.previous_account is None:
             raise TransferError(_("One of the two accounts no longer exists."))
         judgement = transfer_identity(
-            requester=request.requester,
-            previous_school=request.previous_school,
-            previous_account=request.previous_account,
+            requester=transfer.requester,
+            previous_school=transfer.previous_school,
+            previous_account=transfer.previous_account,
         )
         transfer_same_person_check(
             judgement=judgement,
             confirmed=same_person_confirmed,
-            previous_username=request.previous_username,
+            previous_username=transfer.previous_username,
         )
-        request.match_confidence = judgement.confidence
-        request.match_reasons = list(judgement.reasons)
-        request.same_person_confirmed = judgement.confidence == matching.DOUBTFUL
+        transfer.match_confidence = judgement.confidence
+        transfer.match_reasons = list(judgement.reasons)
+        transfer.same_person_confirmed = judgement.confidence == matching.DOUBTFUL
         details = {
             "match": judgement.confidence,
-            "same_person_confirmed": request.same_person_confirmed,
+            "same_person_confirmed": transfer.same_person_confirmed,
         }
-    request.status = Status.APPROVED if approve else Status.REJECTED
-    request.decided_by = decider
-    request.decided_by_name = decider.get_full_name()
-    request.decided_at = timezone.now()
-    request.link_nonce = ""  # every link to it is spent
+    transfer.status = Status.APPROVED if approve else Status.REJECTED
+    transfer.decided_by = decider
+    transfer.decided_by_name = decider.get_full_name()
+    transfer.decided_at = timezone.now()
+    transfer.link_nonce = ""  # every link to it is spent
     if not approve:
-        request.finished_at = request.decided_at
-        _claim_close(request)
-    request.save()
-    _event(request, request.status, decider)
+        transfer.finished_at = transfer.decided_at
+        _claim_close(transfer)
+    transfer.save()
+    _event(transfer, transfer.status, decider)
     audit_record(
         actor=decider,
-        action=f"transfer.{request.status}",
-        target=request,
-        school=request.previous_school,
+        action=f"transfer.{transfer.status}",
+        target=transfer,
+        school=transfer.previous_school,
         ip_address=ip_address,
         details=details,
     )
-    _tell_requester(request, "transfer_approved" if approve else "transfer_rejected")
-    return request
+    _tell_requester(transfer, "transfer_approved" if approve else "transfer_rejected")
+    return transfer
 
 
 # --- The member of staff's choice -----------------------------------------------------------------
@@ -280,21 +280,21 @@ def transfer_proceed(
 ) -> TransferRequest:
     """Move the previous account to the new school; the unused new account is deactivated and
     deleted 12 months later; both accounts are signed out everywhere."""
-    request = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
-    if request.status != Status.APPROVED:
+    transfer = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
+    if transfer.status != Status.APPROVED:
         raise TransferError(_("Only an approved request can go ahead."))
     requester = User.objects.select_for_update().get(pk=requester.pk)
-    previous = User.objects.select_for_update().get(pk=request.previous_account_id)
-    if previous.school_id != request.previous_school_id:
+    previous = User.objects.select_for_update().get(pk=transfer.previous_account_id)
+    if previous.school_id != transfer.previous_school_id:
         raise TransferError(
             _("The account %(username)s has moved meanwhile.") % {"username": previous.username}
         )
     judgement = transfer_identity(
-        requester=requester, previous_school=request.previous_school, previous_account=previous
+        requester=requester, previous_school=transfer.previous_school, previous_account=previous
     )
     # The MIS may have changed since the decision: what was checked then must still hold.
     if judgement.confidence == matching.NONE or (
-        judgement.confidence == matching.DOUBTFUL and not request.same_person_confirmed
+        judgement.confidence == matching.DOUBTFUL and not transfer.same_person_confirmed
     ):
         raise TransferError(
             _(
@@ -306,12 +306,12 @@ def transfer_proceed(
         )
     transfer_previous_account(
         requester=requester,
-        previous_school=request.previous_school,
+        previous_school=transfer.previous_school,
         previous_username=previous.username,
     )
     transfer_rules_check(
         requester=requester,
-        previous_school=request.previous_school,
+        previous_school=transfer.previous_school,
         previous_account=previous,
         new_request=False,
     )
@@ -323,25 +323,25 @@ def transfer_proceed(
             new_school=new_school,
             reason=AccountMove.Reason.TRANSFER,
             actor=requester,
-            details={"transfer_request": request.pk, "replaces": requester.username},
+            details={"transfer_request": transfer.pk, "replaces": requester.username},
             ip_address=ip_address,
         )
     except StaffMoveRefused as refused:  # the kind rule, checked again under the lock
         raise TransferError(str(refused)) from refused
-    request.status = Status.COMPLETED
-    request.finished_at = timezone.now()
-    request.save(update_fields=["status", "finished_at"])
-    _claim_close(request)
-    _event(request, "completed", requester)
+    transfer.status = Status.COMPLETED
+    transfer.finished_at = timezone.now()
+    transfer.save(update_fields=["status", "finished_at"])
+    _claim_close(transfer)
+    _event(transfer, "completed", requester)
     audit_record(
         actor=requester,
         action="transfer.completed",
-        target=request,
+        target=transfer,
         school=new_school,
         ip_address=ip_address,
         details={"match": judgement.confidence},
     )
-    return request
+    return transfer
 
 
 @transaction.atomic
@@ -349,23 +349,23 @@ def transfer_cancel(
     *, request_id: int, requester: User, ip_address: str | None = None
 ) -> TransferRequest:
     """End the request; both accounts stay as they are."""
-    request = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
-    if request.status not in TransferRequest.OPEN:
+    transfer = TransferRequest.objects.select_for_update().get(pk=request_id, requester=requester)
+    if transfer.status not in TransferRequest.OPEN:
         raise TransferError(_("This request is no longer open."))
-    request.status = Status.CANCELLED
-    request.finished_at = timezone.now()
-    request.link_nonce = ""
-    request.save(update_fields=["status", "finished_at", "link_nonce"])
-    _claim_close(request)
-    _event(request, "cancelled", requester)
+    transfer.status = Status.CANCELLED
+    transfer.finished_at = timezone.now()
+    transfer.link_nonce = ""
+    transfer.save(update_fields=["status", "finished_at", "link_nonce"])
+    _claim_close(transfer)
+    _event(transfer, "cancelled", requester)
     audit_record(
         actor=requester,
         action="transfer.cancelled",
-        target=request,
+        target=transfer,
         school=requester.school,
         ip_address=ip_address,
     )
-    return request
+    return transfer
 
 
 # --- Daily jobs -----------------------------------------------------------------------------------
@@ -382,21 +382,21 @@ def transfer_requests_remind(*, now=None) -> int:
     reminded = 0
     for request_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            request = (
+            transfer = (
                 TransferRequest.objects.select_for_update(of=("self",))
                 .select_related("previous_school", "previous_account")
                 .get(pk=request_id)
             )
-            if request.status != Status.SUBMITTED or request.reminded_at is not None:
+            if transfer.status != Status.SUBMITTED or transfer.reminded_at is not None:
                 continue
-            request.reminded_at = now
-            request.save(update_fields=["reminded_at"])
-            _event(request, "reminded", None)
+            transfer.reminded_at = now
+            transfer.save(update_fields=["reminded_at"])
+            _event(transfer, "reminded", None)
             _approver, deciders = transfer_approvers(
-                previous_school=request.previous_school,
-                previous_account=request.previous_account,
+                previous_school=transfer.previous_school,
+                previous_account=transfer.previous_account,
             )
-            _ask_deciders(request, deciders, template="transfer_reminder")
+            _ask_deciders(transfer, deciders, template="transfer_reminder")
             reminded += 1
     return reminded
 
@@ -414,18 +414,18 @@ def transfer_requests_expire(*, now=None) -> int:
     expired = 0
     for request_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            request = TransferRequest.objects.select_for_update().get(pk=request_id)
-            if request.status not in TransferRequest.OPEN:
+            transfer = TransferRequest.objects.select_for_update().get(pk=request_id)
+            if transfer.status not in TransferRequest.OPEN:
                 continue
-            request.status = Status.EXPIRED
-            request.finished_at = now
-            request.link_nonce = ""
-            request.save(update_fields=["status", "finished_at", "link_nonce"])
-            _claim_close(request)
-            _event(request, "expired", None)
+            transfer.status = Status.EXPIRED
+            transfer.finished_at = now
+            transfer.link_nonce = ""
+            transfer.save(update_fields=["status", "finished_at", "link_nonce"])
+            _claim_close(transfer)
+            _event(transfer, "expired", None)
             audit_record(
-                actor=None, action="transfer.expired", target=request, school=request.new_school
+                actor=None, action="transfer.expired", target=transfer, school=transfer.new_school
             )
-            _tell_requester(request, "transfer_expired")
+            _tell_requester(transfer, "transfer_expired")
             expired += 1
     return expired

@@ -365,7 +365,7 @@ def decision(request: HttpRequest) -> HttpResponse:
     except transfer_rules.TransferError as error:
         return _link_problem(request, str(error))
     transfer = selectors.request_for_decision_page(transfer.pk)
-    if not selectors.transfer_may_decide(user=request.user, request=transfer):
+    if not selectors.transfer_may_decide(user=request.user, transfer=transfer):
         return _forbidden(request, transfer)
     return _decision_page(request, transfer, action=reverse("transfers:decision"))
 

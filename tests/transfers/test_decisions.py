@@ -214,7 +214,7 @@ def test_a_local_authority_officer_decides_when_the_school_has_no_headteacher(
     with django_capture_on_commit_callbacks(execute=True):
         request = submit(new, old)
     assert mail.outbox[0].to == [officer.email]
-    assert transfer_may_decide(user=officer, request=request)
+    assert transfer_may_decide(user=officer, transfer=request)
     request = transfer_decide(request_id=request.pk, decider=officer, approve=True)
     assert request.status == Status.APPROVED
 
@@ -361,7 +361,7 @@ def test_another_schools_headteacher_cannot_decide(moved, submitted, other_schoo
         school=third_school, first_name="Nia", roles=(SchoolRole.Role.HEADTEACHER,)
     )
     for outsider in (new_schools_head, third_head, moved.new, fresh(moved.old)):
-        assert not transfer_may_decide(user=outsider, request=submitted)
+        assert not transfer_may_decide(user=outsider, transfer=submitted)
         with pytest.raises(TransferError, match="You cannot decide this request."):
             transfer_decide(request_id=submitted.pk, decider=outsider, approve=True)
     submitted.refresh_from_db()
@@ -376,7 +376,7 @@ def test_local_authority_officers_do_not_decide_while_the_school_has_a_headteach
     officer = make_account(
         kind=User.Kind.LA_OFFICER, first_name="Alaw", local_authority=school.local_authority
     )
-    assert not transfer_may_decide(user=officer, request=submitted)
+    assert not transfer_may_decide(user=officer, transfer=submitted)
     with pytest.raises(TransferError, match="You cannot decide this request."):
         transfer_decide(request_id=submitted.pk, decider=officer, approve=True)
 
@@ -384,10 +384,10 @@ def test_local_authority_officers_do_not_decide_while_the_school_has_a_headteach
 def test_a_new_headteacher_decides_a_request_sent_to_the_old_one(moved, submitted, school):
     new_head = staff_of(school, first_name="Rhodri", last_name="Hughes")
     school_role_grant(actor=None, user=new_head, school=school, role=SchoolRole.Role.HEADTEACHER)
-    assert not transfer_may_decide(user=moved.head, request=submitted)
+    assert not transfer_may_decide(user=moved.head, transfer=submitted)
     with pytest.raises(TransferError, match="You cannot decide this request."):
         transfer_decide(request_id=submitted.pk, decider=moved.head, approve=True)
-    assert transfer_may_decide(user=new_head, request=submitted)
+    assert transfer_may_decide(user=new_head, transfer=submitted)
     request = transfer_decide(request_id=submitted.pk, decider=new_head, approve=True)
     assert request.decided_by == new_head
 
