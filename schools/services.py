@@ -27,7 +27,6 @@ COLUMN_HEADERS: dict[str, tuple[str, ...]] = {
     "closing_date": ("Closing Date", "Close Date"),
     "status": ("Status",),
 }
-REQUIRED_COLUMNS = ("dfes_number", "name_en")
 
 # The sheet's words for a phase, lower case, hyphens without spaces, "school(s)" dropped.
 PHASES: dict[str, str] = {

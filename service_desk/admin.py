@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import EventInline, ReadOnlyAdmin
 from core.http import client_ip
 from provisioning import matching
-from transfers.transfer_rules import TransferError, transfer_identity
+from transfers.rules import TransferError, transfer_identity
 
 from . import authorisation, selectors, services
 from .forms import AuthorisationForm, DeskAskForm, DeskRaiseForm, DeskRecordForm

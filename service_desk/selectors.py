@@ -10,7 +10,7 @@ from accounts.models import User
 from core.dates import years_before
 from school_changes.models import SchoolNotice
 from schools.models import School
-from transfers.transfer_rules import (
+from transfers.rules import (
     transfer_approvers,
 )
 

@@ -31,7 +31,7 @@ from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 from schools.selectors import school_by_dfes_number
 from transfers.models import TransferRequest
-from transfers.transfer_rules import (
+from transfers.rules import (
     TransferError,
     transfer_kind_check,
     transfer_previous_account,

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from core.http import client_ip
 from core.links import link_follow, link_followed
-from transfers.transfer_rules import TransferError
+from transfers.rules import TransferError
 from transfers.views import _no_referrer
 from transfers.wizards import PreviousAccountWizard
 

@@ -9,14 +9,14 @@ from core.text import text_clean
 from schools.selectors import school_by_dfes_number
 
 from .models import TransferRequest
-from .services import (
-    MESSAGE_MAX,
-)
-from .transfer_rules import (
+from .rules import (
     TransferError,
     transfer_lookup_allowed,
     transfer_previous_account,
     transfer_rules_check,
+)
+from .services import (
+    MESSAGE_MAX,
 )
 
 DFES_FORMAT = _("Enter the DfES number as 7 digits, like 6612001")

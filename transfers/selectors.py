@@ -16,7 +16,7 @@ from provisioning.selectors import staff_record_of
 from schools.models import School
 
 from .models import TransferRequest
-from .transfer_rules import TransferError, transfer_approvers, transfer_identity
+from .rules import TransferError, transfer_approvers, transfer_identity
 
 Status = TransferRequest.Status
 # The headteacher's decision link (the salt is the one links already sent were signed with).

@@ -3,7 +3,7 @@
 Proceeding moves the account through ``provisioning.staff_moves.staff_account_take_over``, the
 one move of a member of staff's account every path uses.
 
-The rules (``transfer_rules``) are checked at submit and again at proceed; each failure is a
+The rules (``rules``) are checked at submit and again at proceed; each failure is a
 TransferError whose message says what is wrong and who can put it right.
 """
 
@@ -33,8 +33,7 @@ from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.selectors import school_by_dfes_number
 
 from .models import TransferEvent, TransferRequest
-from .selectors import DECISION_LINK, transfer_may_decide
-from .transfer_rules import (
+from .rules import (
     TransferError,
     claimed_refusal,
     transfer_approvers,
@@ -43,6 +42,7 @@ from .transfer_rules import (
     transfer_rules_check,
     transfer_same_person_check,
 )
+from .selectors import DECISION_LINK, transfer_may_decide
 
 Status = TransferRequest.Status
 MESSAGE_MAX = 2000

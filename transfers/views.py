@@ -22,7 +22,7 @@ from accounts.reauth import recent_reauth_required
 from core.http import client_ip
 from core.links import link_follow, link_followed
 
-from . import selectors, services, transfer_rules
+from . import rules, selectors, services
 from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .wizards import PreviousAccountWizard
@@ -116,7 +116,7 @@ class TransferWizard(PreviousAccountWizard):
         if not hasattr(self, "_approvers_cache"):
             previous = self._previous()
             self._approvers_cache = (
-                transfer_rules.transfer_approvers(
+                rules.transfer_approvers(
                     previous_school=previous["previous_school"],
                     previous_account=previous["previous_account"],
                 )
@@ -142,7 +142,7 @@ class TransferWizard(PreviousAccountWizard):
         if previous is None:
             return {}
         return {
-            "message": transfer_rules.transfer_default_message(
+            "message": rules.transfer_default_message(
                 requester=self.request.user,
                 previous_school=previous["previous_school"],
                 headteacher=self._headteacher(),
@@ -190,7 +190,7 @@ class TransferWizard(PreviousAccountWizard):
                 headteacher_confirmed=message["headteacher_confirmed"],
                 ip_address=client_ip(self.request),
             )
-        except transfer_rules.TransferError as error:
+        except rules.TransferError as error:
             raise self.refuse(form_dict, error) from None
         if transfer.approver == TransferRequest.Approver.LOCAL_AUTHORITY:
             sent = _(
@@ -246,7 +246,7 @@ def proceed(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer_proceed(
             request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
         )
-    except transfer_rules.TransferError as error:
+    except rules.TransferError as error:
         return _status_page(request, error=str(error), status=400)
     logout(request)
     request.session[COMPLETED_SESSION_KEY] = transfer.previous_username
@@ -274,7 +274,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer_cancel(
             request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
         )
-    except transfer_rules.TransferError as error:
+    except rules.TransferError as error:
         return _status_page(request, error=str(error), status=400)
     messages.success(
         request,
@@ -312,9 +312,9 @@ def _decision_page(request: HttpRequest, transfer: TransferRequest, *, action: s
                 same_person_confirmed=form.cleaned_data["same_person"],
                 ip_address=client_ip(request),
             )
-        except transfer_rules.SamePersonNotConfirmed as refusal:
+        except rules.SamePersonNotConfirmed as refusal:
             form.add_error("same_person", str(refusal))
-        except transfer_rules.TransferError as refusal:
+        except rules.TransferError as refusal:
             return _link_problem(request, str(refusal), decided=True)
         else:
             return render(request, "transfers/decision_done.html", {"transfer": transfer})
@@ -346,7 +346,7 @@ def decision_link(request: HttpRequest, token: str) -> HttpResponse:
     A GET never decides anything (mail scanners follow links)."""
     try:
         selectors.transfer_request_from_link(token)
-    except transfer_rules.TransferError as error:
+    except rules.TransferError as error:
         return _link_problem(request, str(error))
     return link_follow(request, token, purpose=selectors.DECISION_LINK, to="transfers:decision")
 
@@ -362,7 +362,7 @@ def decision(request: HttpRequest) -> HttpResponse:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: decided, expired or replaced
         transfer = selectors.transfer_request_from_link(token)
-    except transfer_rules.TransferError as error:
+    except rules.TransferError as error:
         return _link_problem(request, str(error))
     transfer = selectors.request_for_decision_page(transfer.pk)
     if not selectors.transfer_may_decide(user=request.user, transfer=transfer):

@@ -370,7 +370,3 @@ NOTICE_FORMS: dict[str, type[NoticeForm]] = {
     "merger": MergerNoticeForm,
     "closure": ClosureNoticeForm,
 }
-
-
-class WithdrawForm(forms.Form):
-    """Nothing to fill in: sending it withdraws the notice."""

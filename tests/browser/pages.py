@@ -10,17 +10,20 @@ import re
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import translation
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
 from accounts.second_factor import totp_key_from_text
+from schools.models import School
+from tests.factories import PASSWORD as DEFAULT_PASSWORD
 from tests.second_factor import current_code, next_code
 
 BLOCKING_IMPACTS = ("serious", "critical")
 _axe = Axe()
 
 
-# --- Accessibility ----------------------------------------------------------------------------
+# --- Accessibility --------------------------------------------------------------------------------
 
 
 def _describe(violation: dict) -> str:
@@ -51,7 +54,7 @@ def check_accessibility(page: Page) -> None:
     )
 
 
-# --- Two-step verification, passed as the person's authenticator app would ------------------
+# --- Two-step verification, passed as the person's authenticator app would ------------------------
 
 
 def submit_sign_in(page: Page, username: str, button: Locator) -> None:
@@ -82,7 +85,7 @@ def submit_sign_in(page: Page, username: str, button: Locator) -> None:
             page.locator("main a.govuk-button").click()
 
 
-# --- The header, on every page ----------------------------------------------------------------
+# --- The header, on every page --------------------------------------------------------------------
 
 
 class Header:
@@ -118,7 +121,7 @@ class Header:
         self.english_button.click()
 
 
-# --- Pages ------------------------------------------------------------------------------------
+# --- Pages ----------------------------------------------------------------------------------------
 
 
 class BasePage:
@@ -374,7 +377,7 @@ class ChooseNewPasswordPage(PasswordChangePage):
     heading_text = "Choose a new password"
 
 
-# --- Provisioning -----------------------------------------------------------------------------
+# --- Provisioning ---------------------------------------------------------------------------------
 
 
 class ChampionDashboardPage(DashboardPage):
@@ -431,3 +434,365 @@ class ProvisioningRunPage(SummaryListPage):
 
     def back_to_provisioning(self) -> None:
         self.page.get_by_role("link", name="Back to Provisioning", exact=True).click()
+
+
+# --- Words: the English of the pages, or its Welsh ------------------------------------------------
+
+
+class Words:
+    """The interface's words in one language: the English msgid, or its Welsh from the catalogue
+    (the English itself while a string is still untranslated)."""
+
+    def __init__(self, language: str = "en"):
+        self.language = language
+
+    def __call__(self, text: str) -> str:
+        with translation.override(self.language):
+            return translation.gettext(text)
+
+    def name(self, school: School) -> str:
+        """A school's name as the pages in this language show it."""
+        with translation.override(self.language):
+            return school.name
+
+
+ENGLISH = Words("en")
+WELSH = Words("cy")
+
+
+# --- Account Transfer's pages, in either language -------------------------------------------------
+
+
+class JourneyPage(BasePage):
+    """A page whose heading is read in the journey's language."""
+
+    english_heading = ""
+
+    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH):
+        super().__init__(page, base_url)
+        self.words = words
+        self.heading_text = words(self.english_heading)
+
+    def verify(self):
+        """The heading, the page's language, and axe."""
+        expect(self.heading).to_be_visible()
+        self.expect_language(self.words.language)
+        check_accessibility(self.page)
+        return self
+
+    def nav_link(self, english: str) -> None:
+        self.header.nav.get_by_role("link", name=self.words(english), exact=True).click()
+
+    def button(self, english: str):
+        return self.main.get_by_role("button", name=self.words(english), exact=True)
+
+    def sign_out(self) -> None:
+        self.header.nav.get_by_role("button", name=self.words("Sign out"), exact=True).click()
+
+    def expect_caption(self, text: str) -> None:
+        expect(self.main.locator(".govuk-caption-l")).to_have_text(text)
+
+
+class SignIn(JourneyPage):
+    path = "/sign-in/"
+    english_heading = "Sign in to Hwb"
+
+    def sign_in(self, username: str, password: str = DEFAULT_PASSWORD) -> None:
+        self.main.get_by_label(self.words("Hwb username"), exact=True).fill(username)
+        self.main.get_by_label(self.words("Password"), exact=True).fill(password)
+        submit_sign_in(self.page, username, self.button("Sign in"))
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")
+
+
+class Reauth(SignIn):
+    path = "/user-management/sign-in/"
+    english_heading = "Sign in to User management"
+
+
+class Home(JourneyPage):
+    path = "/"
+
+    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, first_name: str):
+        super().__init__(page, base_url, words)
+        with translation.override(words.language):
+            self.heading_text = translation.gettext("Welcome, %(name)s") % {"name": first_name}
+
+
+class Dashboard(JourneyPage):
+    path = "/user-management/"
+    english_heading = "School Staff Dashboard"
+
+    @property
+    def reviewed_banner(self):
+        return self.main.get_by_role("region").filter(
+            has_text=self.words("Your Account transfer request has been reviewed")
+        )
+
+
+class YourDetails(SummaryListPage, JourneyPage):
+    path = "/user-management/my-profile/"
+    english_heading = "Your Details"
+
+    def account_transfer(self) -> None:
+        self.button("Account Transfer").click()  # a link styled, and announced, as a button
+
+
+class TransferStart(JourneyPage):
+    path = "/user-management/account-transfer/"
+    english_heading = "Account Transfer"
+
+    @property
+    def warning(self):
+        return self.main.locator(".govuk-warning-text")
+
+    def start(self) -> None:
+        self.button("Start").click()
+
+
+class PreviousSchoolStep(JourneyPage):
+    path = "/user-management/account-transfer/request/previous-school/"
+    english_heading = "Your previous school account"
+
+    @property
+    def dfes_number(self):
+        return self.main.get_by_label(self.words("Previous School DfES Number"), exact=True)
+
+    @property
+    def username(self):
+        return self.main.get_by_label(self.words("Previous School Hwb Username"), exact=True)
+
+    @property
+    def school_name(self):
+        """The live region under the DfES number where the school's name appears."""
+        return self.main.locator("#previous-school-name")
+
+
+class MessageStep(JourneyPage):
+    path = "/user-management/account-transfer/request/message/"
+    english_heading = "Your message to the headteacher"
+
+    @property
+    def message(self):
+        return self.main.get_by_label(
+            self.words("Message to the headteacher of your previous school"), exact=True
+        )
+
+    @property
+    def confirmation(self):
+        return self.main.get_by_label(
+            self.words("I confirm that these are the headteacher's details of my previous school"),
+            exact=True,
+        )
+
+
+class TransferCheckStep(SummaryListPage, JourneyPage):
+    path = "/user-management/account-transfer/request/check/"
+    english_heading = "Check your answers before sending your request"
+
+    def value(self, key: str):
+        # Rows here also hold a Change link, in a second <dd>: the answer is the first.
+        return super().value(key).locator("xpath=self::*[contains(@class, '__value')]")
+
+
+class TransferStatus(SummaryListPage, JourneyPage):
+    path = "/user-management/account-transfer/status/"
+    english_heading = "Account Transfer Status"
+
+    @property
+    def past_requests(self):
+        return self.main.get_by_role("table", name=self.words("Past requests"))
+
+    @property
+    def timeline(self):
+        return self.main.get_by_role("table", name=self.words("What has happened"))
+
+    @property
+    def success_banner(self):
+        return self.main.locator(".govuk-notification-banner--success")
+
+
+class Completed(JourneyPage):
+    path = "/transfers/completed/"
+    english_heading = "Your account has been transferred"
+
+
+class Decision(SummaryListPage, JourneyPage):
+    path = "/transfers/decide/"
+    english_heading = "Account transfer request"
+
+    @property
+    def people(self):
+        """Both people side by side: who asks, and the holder of the account."""
+        return self.main.get_by_role("table", name=self.words("Who asks, and whose account it is"))
+
+    def person(self, row: str, column: int):
+        """A cell of the side-by-side table (column 1: who asks; 2: the holder)."""
+        return (
+            self.people.get_by_role("row", name=re.compile(f"^{row}"))
+            .get_by_role("cell")
+            .nth(column - 1)
+        )
+
+    @property
+    def same_person(self):
+        return self.main.get_by_role("checkbox", name=re.compile(r"^I have checked that"))
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")
+
+
+class DecisionDone(JourneyPage):
+    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, approved: bool):
+        self.english_heading = (
+            "You approved the request" if approved else "You rejected the request"
+        )
+        super().__init__(page, base_url, words)
+
+
+# --- The service desk's pages ---------------------------------------------------------------------
+
+
+class DeskStart(JourneyPage):
+    path = "/user-management/keep-my-account/"
+    english_heading = "Keep my existing Hwb account"
+
+
+class DeskPreviousAccountStep(JourneyPage):
+    path = "/user-management/keep-my-account/request/previous-account/"
+    english_heading = "Your existing Hwb account"
+
+    @property
+    def dfes_number(self):
+        return self.main.get_by_label("Previous organisation's DfES number", exact=True)
+
+    @property
+    def username(self):
+        return self.main.get_by_label("Your existing Hwb username", exact=True)
+
+    @property
+    def note(self):
+        return self.main.get_by_label(
+            "Anything the service desk should know (optional)", exact=True
+        )
+
+    @property
+    def school_name(self):
+        return self.main.locator("#previous-school-name")
+
+
+class DeskCheckStep(SummaryListPage, JourneyPage):
+    path = "/user-management/keep-my-account/request/check/"
+    english_heading = "Check your answers before sending your request"
+
+    def value(self, key: str):
+        return super().value(key).locator("xpath=self::*[contains(@class, '__value')]")
+
+
+class DeskStatus(SummaryListPage, JourneyPage):
+    path = "/user-management/keep-my-account/status/"
+    english_heading = "Your request to keep your Hwb account"
+
+    @property
+    def timeline(self):
+        return self.main.get_by_role("table", name="What has happened")
+
+
+class DeskAuthorise(SummaryListPage, JourneyPage):
+    path = "/service-desk/authorise/"
+    english_heading = "Written authorisation to move a Hwb account"
+
+
+class DeskAuthoriseDone(JourneyPage):
+    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, authorised: bool):
+        self.english_heading = "You authorised the move" if authorised else "You declined the move"
+        super().__init__(page, base_url, words)
+
+
+# --- People and schools ---------------------------------------------------------------------------
+
+
+# --- The local authority's pages: notices and staff matches ---------------------------------------
+
+
+class LocalAuthorityPage(BasePage):
+    path = "/local-authority/"
+    heading_text = "Local authority"
+
+    @property
+    def notices(self):
+        return self.main.get_by_role("table", name="Your authority's notices")
+
+    def start_notice(self) -> None:
+        self.main.get_by_role(
+            "button", name="Tell the Hwb team about a school change", exact=True
+        ).click()
+
+
+class NoticeStartPage(BasePage):
+    path = "/local-authority/notices/new/"
+    heading_text = "Tell the Hwb team about a school change"
+
+    def choose(self, kind: str) -> None:
+        self.main.get_by_role("link", name=kind, exact=True).click()
+
+
+class NoticeFormPage(BasePage):
+    def __init__(self, page: Page, base_url: str, heading: str):
+        super().__init__(page, base_url)
+        self.heading_text = heading
+
+    def date(self, legend: str, day) -> None:
+        group = self.main.get_by_role("group", name=legend)
+        group.get_by_label("Day", exact=True).fill(str(day.day))
+        group.get_by_label("Month", exact=True).fill(str(day.month))
+        group.get_by_label("Year", exact=True).fill(str(day.year))
+
+    def proceed(self) -> None:
+        self.main.get_by_role("button", name="Continue", exact=True).click()
+
+
+class CheckPage(BasePage):
+    path = "/local-authority/notices/new/merger/check/"
+    heading_text = "Check your notice before sending it"
+
+    @property
+    def late_warning(self):
+        return self.main.get_by_test_id("late-warning")
+
+    def send(self) -> None:
+        self.main.get_by_role("button", name="Send notice", exact=True).click()
+
+
+class NoticePage(BasePage):
+    heading_text = re.compile(r"^Merger: notice \d+$")
+
+    def __init__(self, page: Page, base_url: str, notice_id: int | None = None):
+        super().__init__(page, base_url)
+        if notice_id is not None:
+            self.path = f"/local-authority/notices/{notice_id}/"
+
+    @property
+    def heading(self):
+        return self.page.get_by_role("heading", level=1, name=self.heading_text)
+
+
+class ReviewPage(BasePage):
+    heading_text = "Staff account matches"
+
+    def row(self, username: str):
+        """One account's choices: the fieldset whose legend names it (with its username)."""
+        return self.main.get_by_role("group", name=re.compile(re.escape(f"({username})")))
+
+    def choose(self, username: str, option: str) -> None:
+        self.row(username).get_by_label(option, exact=True).check()
+
+    def submit(self) -> None:
+        self.main.get_by_role("button", name="Submit to the Hwb team", exact=True).click()
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")

@@ -14,39 +14,9 @@ from school_changes.services import staff_matches as mergers
 from tests.factories import PASSWORD
 from tests.school_changes.merger_builders import Staff, merger_of
 
-from .pages import BasePage, SignInPage
+from .pages import NoticePage, ReviewPage, SignInPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class NoticePage(BasePage):
-    heading_text = re.compile(r"Merger")
-
-    def __init__(self, page: Page, base_url: str, notice_id: int):
-        super().__init__(page, base_url)
-        self.path = f"/local-authority/notices/{notice_id}/"
-
-    @property
-    def heading(self):
-        return self.page.get_by_role("heading", level=1)
-
-
-class ReviewPage(BasePage):
-    heading_text = "Staff account matches"
-
-    def row(self, username: str):
-        """One account's choices: the fieldset whose legend names it (with its username)."""
-        return self.main.get_by_role("group", name=re.compile(re.escape(f"({username})")))
-
-    def choose(self, username: str, option: str) -> None:
-        self.row(username).get_by_label(option, exact=True).check()
-
-    def submit(self) -> None:
-        self.main.get_by_role("button", name="Submit to the Hwb team", exact=True).click()
-
-    @property
-    def error_summary(self):
-        return self.page.locator(".govuk-error-summary")
 
 
 @pytest.fixture

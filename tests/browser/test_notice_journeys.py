@@ -13,66 +13,16 @@ from school_changes.models import SchoolNotice
 from schools.models import School
 from tests.factories import PASSWORD, SchoolFactory, make_account
 
-from .pages import BasePage, SignInPage
+from .pages import (
+    CheckPage,
+    LocalAuthorityPage,
+    NoticeFormPage,
+    NoticePage,
+    NoticeStartPage,
+    SignInPage,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class LocalAuthorityPage(BasePage):
-    path = "/local-authority/"
-    heading_text = "Local authority"
-
-    @property
-    def notices(self):
-        return self.main.get_by_role("table", name="Your authority's notices")
-
-    def start_notice(self) -> None:
-        self.main.get_by_role(
-            "button", name="Tell the Hwb team about a school change", exact=True
-        ).click()
-
-
-class NoticeStartPage(BasePage):
-    path = "/local-authority/notices/new/"
-    heading_text = "Tell the Hwb team about a school change"
-
-    def choose(self, kind: str) -> None:
-        self.main.get_by_role("link", name=kind, exact=True).click()
-
-
-class NoticeFormPage(BasePage):
-    def __init__(self, page: Page, base_url: str, heading: str):
-        super().__init__(page, base_url)
-        self.heading_text = heading
-
-    def date(self, legend: str, day) -> None:
-        group = self.main.get_by_role("group", name=legend)
-        group.get_by_label("Day", exact=True).fill(str(day.day))
-        group.get_by_label("Month", exact=True).fill(str(day.month))
-        group.get_by_label("Year", exact=True).fill(str(day.year))
-
-    def proceed(self) -> None:
-        self.main.get_by_role("button", name="Continue", exact=True).click()
-
-
-class CheckPage(BasePage):
-    path = "/local-authority/notices/new/merger/check/"
-    heading_text = "Check your notice before sending it"
-
-    @property
-    def late_warning(self):
-        return self.main.get_by_test_id("late-warning")
-
-    def send(self) -> None:
-        self.main.get_by_role("button", name="Send notice", exact=True).click()
-
-
-class NoticePage(BasePage):
-    heading_text = re.compile(r"^Merger: notice \d+$")
-
-    @property
-    def heading(self):
-        return self.page.get_by_role("heading", level=1, name=self.heading_text)
 
 
 @pytest.fixture

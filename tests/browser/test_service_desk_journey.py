@@ -21,10 +21,22 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from schools.models import School
 from service_desk.models import ServiceDeskRequest
-from tests.factories import PASSWORD, SchoolFactory
+from tests.factories import SchoolFactory
 from tests.transfers.builders import headteacher_of, moved_staff
 
-from .pages import BasePage, SummaryListPage, check_accessibility, submit_sign_in
+from .pages import (
+    DeskAuthorise,
+    DeskAuthoriseDone,
+    DeskCheckStep,
+    DeskPreviousAccountStep,
+    DeskStart,
+    DeskStatus,
+    Reauth,
+    SignIn,
+    YourDetails,
+    check_accessibility,
+    submit_sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,98 +44,6 @@ AUTHORISATION_LINK = re.compile(r"https?://\S+/service-desk/authorise/\S+/")
 STATUS_LINK = re.compile(r"https?://\S+/user-management/keep-my-account/status/")
 DESK_PASSWORD = "Desk-Pass-4242"
 STATEMENT = "Siân Jones taught at Llanberis Primary until July; her account may go with her."
-
-
-# --- Page objects -----------------------------------------------------------------------------
-
-
-class OurPage(BasePage):
-    def verify(self):
-        super().verify()
-        self.expect_language("en")
-        return self
-
-    def button(self, name: str):
-        return self.main.get_by_role("button", name=name, exact=True)
-
-
-class SignIn(OurPage):
-    path = "/sign-in/"
-    heading_text = "Sign in to Hwb"
-
-    def sign_in(self, username: str, password: str = PASSWORD) -> None:
-        self.main.get_by_label("Hwb username", exact=True).fill(username)
-        self.main.get_by_label("Password", exact=True).fill(password)
-        submit_sign_in(self.page, username, self.button("Sign in"))
-
-
-class Reauth(SignIn):
-    path = "/user-management/sign-in/"
-    heading_text = "Sign in to User management"
-
-
-class YourDetails(SummaryListPage, OurPage):
-    path = "/user-management/my-profile/"
-    heading_text = "Your Details"
-
-
-class Start(OurPage):
-    path = "/user-management/keep-my-account/"
-    heading_text = "Keep my existing Hwb account"
-
-
-class PreviousAccountStep(OurPage):
-    path = "/user-management/keep-my-account/request/previous-account/"
-    heading_text = "Your existing Hwb account"
-
-    @property
-    def dfes_number(self):
-        return self.main.get_by_label("Previous organisation's DfES number", exact=True)
-
-    @property
-    def username(self):
-        return self.main.get_by_label("Your existing Hwb username", exact=True)
-
-    @property
-    def note(self):
-        return self.main.get_by_label(
-            "Anything the service desk should know (optional)", exact=True
-        )
-
-    @property
-    def school_name(self):
-        return self.main.locator("#previous-school-name")
-
-
-class CheckStep(SummaryListPage, OurPage):
-    path = "/user-management/keep-my-account/request/check/"
-    heading_text = "Check your answers before sending your request"
-
-    def value(self, key: str):
-        return super().value(key).locator("xpath=self::*[contains(@class, '__value')]")
-
-
-class Status(SummaryListPage, OurPage):
-    path = "/user-management/keep-my-account/status/"
-    heading_text = "Your request to keep your Hwb account"
-
-    @property
-    def timeline(self):
-        return self.main.get_by_role("table", name="What has happened")
-
-
-class Authorise(SummaryListPage, OurPage):
-    path = "/service-desk/authorise/"
-    heading_text = "Written authorisation to move a Hwb account"
-
-
-class AuthoriseDone(OurPage):
-    def __init__(self, page: Page, base_url: str, *, authorised: bool):
-        super().__init__(page, base_url)
-        self.heading_text = "You authorised the move" if authorised else "You declined the move"
-
-
-# --- People and schools -----------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +95,7 @@ def link_in(email, pattern: re.Pattern, server_url: str) -> str:
     return server_url + urlsplit(link).path
 
 
-def raise_from_your_details(page: Page, url: str, moved) -> Status:
+def raise_from_your_details(page: Page, url: str, moved) -> DeskStatus:
     SignIn(page, url).goto().verify().sign_in(moved.new.username)
     page.goto(url + YourDetails.path)
     Reauth(page, url).verify().sign_in(moved.new.username)
@@ -183,11 +103,11 @@ def raise_from_your_details(page: Page, url: str, moved) -> Status:
     expect(details.main.get_by_role("button", name="Account Transfer")).to_have_count(0)
     details.main.get_by_role("button", name="Keep my existing Hwb account").click()
 
-    start = Start(page, url).verify()
+    start = DeskStart(page, url).verify()
     expect(start.main).to_contain_text("deleted after 12 months")
     start.main.get_by_role("button", name="Start").click()
 
-    step = PreviousAccountStep(page, url).verify()
+    step = DeskPreviousAccountStep(page, url).verify()
     step.dfes_number.press_sequentially(moved.previous.dfes_number)
     expect(step.school_name).to_have_text(f"Previous organisation: {moved.previous.name}")
     check_accessibility(page)
@@ -195,12 +115,12 @@ def raise_from_your_details(page: Page, url: str, moved) -> Status:
     step.note.fill("I taught Year 3 there until July.")
     step.button("Next").click()
 
-    check = CheckStep(page, url).verify()
+    check = DeskCheckStep(page, url).verify()
     check.expect_value("Previous organisation", moved.previous.name)
     check.expect_value("Your existing Hwb username", moved.old.username)
     check.button("Submit request").click()
 
-    status = Status(page, url).verify()
+    status = DeskStatus(page, url).verify()
     expect(page).to_have_url(status.url)
     expect(status.value("Status")).to_have_text("Received by the service desk")
     expect(status.timeline).to_contain_text("You sent the request to the service desk")
@@ -239,7 +159,7 @@ def headteacher_answers(new_context, url: str, moved, *, authorise: bool) -> Non
     page.set_default_timeout(10_000)
     page.goto(link)
 
-    form = Authorise(page, url).verify()
+    form = DeskAuthorise(page, url).verify()
     expect(page).to_have_url(form.url)  # the clean URL: no token in history or Referer
     assert token not in page.url
     expect(form.value("Who asks")).to_contain_text("Siân Jones")
@@ -262,7 +182,7 @@ def headteacher_answers(new_context, url: str, moved, *, authorise: bool) -> Non
     form.main.get_by_label(re.compile("^I confirm that I may answer")).check()
     form.button("Send your answer").click()
 
-    done = AuthoriseDone(page, url, authorised=authorise).verify()
+    done = DeskAuthoriseDone(page, url, authorised=authorise).verify()
     expect(done.main).to_contain_text("Gwenllian Ellis, Headteacher")
     context.close()
 
@@ -282,7 +202,7 @@ def test_a_new_schools_teacher_keeps_her_account_through_the_service_desk(
 
     # Meanwhile Siân sees that her previous organisation has been asked.
     page.reload()
-    status = Status(page, server_url).verify()
+    status = DeskStatus(page, server_url).verify()
     expect(status.value("Status")).to_have_text("Waiting for written authorisation")
 
     headteacher_answers(new_context, server_url, moved, authorise=True)
@@ -304,7 +224,7 @@ def test_a_new_schools_teacher_keeps_her_account_through_the_service_desk(
     page.goto(link_in(email, STATUS_LINK, server_url))
     SignIn(page, server_url).verify().sign_in(moved.old.username)
     Reauth(page, server_url).verify().sign_in(moved.old.username)
-    status = Status(page, server_url).verify()
+    status = DeskStatus(page, server_url).verify()
     expect(status.value("Status")).to_have_text("Account moved")
     expect(status.main).to_contain_text(
         f"Account moved: {moved.old.username} now belongs to {moved.new_school.name}"
@@ -330,7 +250,7 @@ def test_a_declined_request_leaves_both_accounts_as_they_were(
     headteacher_answers(new_context, server_url, moved, authorise=False)
 
     page.reload()
-    status = Status(page, server_url).verify()
+    status = DeskStatus(page, server_url).verify()
     expect(status.value("Status")).to_have_text("Declined by the previous organisation")
     expect(status.main).to_contain_text("keep using the Hwb account created at your new school")
     assert the_email(moved.new.email, "has declined")

@@ -21,229 +21,31 @@ from tests.factories import PASSWORD, SchoolFactory
 from tests.transfers.builders import headteacher_of, moved_staff
 from transfers.models import TransferRequest
 
-from .pages import BasePage, SummaryListPage, check_accessibility, submit_sign_in
+from .pages import (
+    ENGLISH,
+    WELSH,
+    Completed,
+    Dashboard,
+    Decision,
+    DecisionDone,
+    Home,
+    JourneyPage,
+    MessageStep,
+    PreviousSchoolStep,
+    Reauth,
+    SignIn,
+    TransferCheckStep,
+    TransferStart,
+    TransferStatus,
+    Words,
+    YourDetails,
+    check_accessibility,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DECISION_LINK = re.compile(r"https?://\S+/transfers/decide/\S+")
 STATUS_LINK = re.compile(r"https?://\S+/user-management/account-transfer/status/")
-
-
-# --- Words: the English of the pages, or its Welsh ------------------------------------------------
-
-
-class Words:
-    """The interface's words in one language: the English msgid, or its Welsh from the catalogue
-    (the English itself while a string is still untranslated)."""
-
-    def __init__(self, language: str = "en"):
-        self.language = language
-
-    def __call__(self, text: str) -> str:
-        with translation.override(self.language):
-            return translation.gettext(text)
-
-    def name(self, school: School) -> str:
-        """A school's name as the pages in this language show it."""
-        with translation.override(self.language):
-            return school.name
-
-
-ENGLISH = Words("en")
-WELSH = Words("cy")
-
-
-# --- Page objects -----------------------------------------------------------------------------
-
-
-class JourneyPage(BasePage):
-    """A page whose heading is read in the journey's language."""
-
-    english_heading = ""
-
-    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH):
-        super().__init__(page, base_url)
-        self.words = words
-        self.heading_text = words(self.english_heading)
-
-    def verify(self):
-        """The heading, the page's language, and axe."""
-        expect(self.heading).to_be_visible()
-        self.expect_language(self.words.language)
-        check_accessibility(self.page)
-        return self
-
-    def nav_link(self, english: str) -> None:
-        self.header.nav.get_by_role("link", name=self.words(english), exact=True).click()
-
-    def button(self, english: str):
-        return self.main.get_by_role("button", name=self.words(english), exact=True)
-
-    def sign_out(self) -> None:
-        self.header.nav.get_by_role("button", name=self.words("Sign out"), exact=True).click()
-
-    def expect_caption(self, text: str) -> None:
-        expect(self.main.locator(".govuk-caption-l")).to_have_text(text)
-
-
-class SignIn(JourneyPage):
-    path = "/sign-in/"
-    english_heading = "Sign in to Hwb"
-
-    def sign_in(self, username: str, password: str = PASSWORD) -> None:
-        self.main.get_by_label(self.words("Hwb username"), exact=True).fill(username)
-        self.main.get_by_label(self.words("Password"), exact=True).fill(password)
-        submit_sign_in(self.page, username, self.button("Sign in"))
-
-    @property
-    def error_summary(self):
-        return self.page.locator(".govuk-error-summary")
-
-
-class Reauth(SignIn):
-    path = "/user-management/sign-in/"
-    english_heading = "Sign in to User management"
-
-
-class Home(JourneyPage):
-    path = "/"
-
-    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, first_name: str):
-        super().__init__(page, base_url, words)
-        with translation.override(words.language):
-            self.heading_text = translation.gettext("Welcome, %(name)s") % {"name": first_name}
-
-
-class Dashboard(JourneyPage):
-    path = "/user-management/"
-    english_heading = "School Staff Dashboard"
-
-    @property
-    def reviewed_banner(self):
-        return self.main.get_by_role("region").filter(
-            has_text=self.words("Your Account transfer request has been reviewed")
-        )
-
-
-class YourDetails(SummaryListPage, JourneyPage):
-    path = "/user-management/my-profile/"
-    english_heading = "Your Details"
-
-    def account_transfer(self) -> None:
-        self.button("Account Transfer").click()  # a link styled, and announced, as a button
-
-
-class TransferStart(JourneyPage):
-    path = "/user-management/account-transfer/"
-    english_heading = "Account Transfer"
-
-    @property
-    def warning(self):
-        return self.main.locator(".govuk-warning-text")
-
-    def start(self) -> None:
-        self.button("Start").click()
-
-
-class PreviousSchoolStep(JourneyPage):
-    path = "/user-management/account-transfer/request/previous-school/"
-    english_heading = "Your previous school account"
-
-    @property
-    def dfes_number(self):
-        return self.main.get_by_label(self.words("Previous School DfES Number"), exact=True)
-
-    @property
-    def username(self):
-        return self.main.get_by_label(self.words("Previous School Hwb Username"), exact=True)
-
-    @property
-    def school_name(self):
-        """The live region under the DfES number where the school's name appears."""
-        return self.main.locator("#previous-school-name")
-
-
-class MessageStep(JourneyPage):
-    path = "/user-management/account-transfer/request/message/"
-    english_heading = "Your message to the headteacher"
-
-    @property
-    def message(self):
-        return self.main.get_by_label(
-            self.words("Message to the headteacher of your previous school"), exact=True
-        )
-
-    @property
-    def confirmation(self):
-        return self.main.get_by_label(
-            self.words("I confirm that these are the headteacher's details of my previous school"),
-            exact=True,
-        )
-
-
-class CheckStep(SummaryListPage, JourneyPage):
-    path = "/user-management/account-transfer/request/check/"
-    english_heading = "Check your answers before sending your request"
-
-    def value(self, key: str):
-        # Rows here also hold a Change link, in a second <dd>: the answer is the first.
-        return super().value(key).locator("xpath=self::*[contains(@class, '__value')]")
-
-
-class TransferStatus(SummaryListPage, JourneyPage):
-    path = "/user-management/account-transfer/status/"
-    english_heading = "Account Transfer Status"
-
-    @property
-    def past_requests(self):
-        return self.main.get_by_role("table", name=self.words("Past requests"))
-
-    @property
-    def timeline(self):
-        return self.main.get_by_role("table", name=self.words("What has happened"))
-
-    @property
-    def success_banner(self):
-        return self.main.locator(".govuk-notification-banner--success")
-
-
-class Completed(JourneyPage):
-    path = "/transfers/completed/"
-    english_heading = "Your account has been transferred"
-
-
-class Decision(SummaryListPage, JourneyPage):
-    path = "/transfers/decide/"
-    english_heading = "Account transfer request"
-
-    @property
-    def people(self):
-        """Both people side by side: who asks, and the holder of the account."""
-        return self.main.get_by_role("table", name=self.words("Who asks, and whose account it is"))
-
-    def person(self, row: str, column: int):
-        """A cell of the side-by-side table (column 1: who asks; 2: the holder)."""
-        return (
-            self.people.get_by_role("row", name=re.compile(f"^{row}"))
-            .get_by_role("cell")
-            .nth(column - 1)
-        )
-
-    @property
-    def same_person(self):
-        return self.main.get_by_role("checkbox", name=re.compile(r"^I have checked that"))
-
-    @property
-    def error_summary(self):
-        return self.page.locator(".govuk-error-summary")
-
-
-class DecisionDone(JourneyPage):
-    def __init__(self, page: Page, base_url: str, words: Words = ENGLISH, *, approved: bool):
-        self.english_heading = (
-            "You approved the request" if approved else "You rejected the request"
-        )
-        super().__init__(page, base_url, words)
 
 
 # --- People and schools -----------------------------------------------------------------------
@@ -368,7 +170,7 @@ def submit_request(page: Page, url: str, moved, words: Words = ENGLISH) -> Trans
     step2.button("Next").click()
 
     # Step 3 of 3: everything to check, then Submit.
-    check = CheckStep(page, url, words).verify()
+    check = TransferCheckStep(page, url, words).verify()
     check.expect_caption(_step(words, 3))
     check.expect_value(words("Previous School DfES Number"), moved.previous.dfes_number)
     check.expect_value(words("Previous school"), words.name(moved.previous))

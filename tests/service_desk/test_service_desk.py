@@ -47,10 +47,10 @@ from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff
 from transfers.models import TransferRequest
+from transfers.rules import TransferError
 from transfers.selectors import (
     DECISION_LINK,
 )
-from transfers.transfer_rules import TransferError
 
 Status = ServiceDeskRequest.Status
 LINK = re.compile(r"(http://\S+/service-desk/authorise/([^/\s]+)/)")

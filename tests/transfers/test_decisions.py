@@ -27,6 +27,10 @@ from tests.factories import PASSWORD, SchoolFactory, make_account
 from tests.services import require
 from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers.models import TransferEvent, TransferRequest
+from transfers.rules import (
+    TransferError,
+    transfer_approvers,
+)
 from transfers.selectors import (
     DECISION_LINK,
     transfer_may_decide,
@@ -37,10 +41,6 @@ from transfers.services import (
     transfer_decide,
     transfer_proceed,
     transfer_request_submit,
-)
-from transfers.transfer_rules import (
-    TransferError,
-    transfer_approvers,
 )
 
 Status = TransferRequest.Status

@@ -30,6 +30,7 @@ from tests.transfers.builders import (
     staff_record_change,
 )
 from transfers.models import TransferRequest
+from transfers.rules import SamePersonNotConfirmed, TransferError
 from transfers.services import (
     transfer_decide,
     transfer_decision_link,
@@ -37,7 +38,6 @@ from transfers.services import (
     transfer_request_submit,
     transfer_requests_remind,
 )
-from transfers.transfer_rules import SamePersonNotConfirmed, TransferError
 
 Status = TransferRequest.Status
 MESSAGE = "Dear Dr Ellis, please approve the transfer of my Hwb account. Thank you"

@@ -17,6 +17,9 @@ from provisioning.policy import deletion_due
 from tests.transfers.builders import headteacher_of, moved_staff, staff_of
 from transfers import tasks
 from transfers.models import TransferRequest
+from transfers.rules import (
+    TransferError,
+)
 from transfers.selectors import (
     transfer_request_from_link,
 )
@@ -24,9 +27,6 @@ from transfers.services import (
     transfer_decide,
     transfer_proceed,
     transfer_request_submit,
-)
-from transfers.transfer_rules import (
-    TransferError,
 )
 
 Status = TransferRequest.Status

@@ -34,17 +34,17 @@ from tests.transfers.builders import (
     staff_of,
 )
 from transfers.models import TransferRequest
+from transfers.rules import (
+    TransferError,
+    transfer_approvers,
+    transfer_lookup_allowed,
+)
 from transfers.services import (
     transfer_cancel,
     transfer_decide,
     transfer_proceed,
     transfer_request_submit,
     transfer_requests_expire,
-)
-from transfers.transfer_rules import (
-    TransferError,
-    transfer_approvers,
-    transfer_lookup_allowed,
 )
 
 MESSAGE = "Dear Dr Ellis, please approve the transfer of my Hwb account. Thank you, Siân"

@@ -79,7 +79,6 @@ LEARNERS = [
     ("Gruffudd", "Jenkins"),
 ]
 # Elin Roberts leaves Llanberis Primary after year 6 and starts at Brynrefail Secondary.
-MOVER_UPN = upn_from_digits("661200124001")
 
 
 def _staff(dfes: str) -> list[dict]:
