@@ -30,6 +30,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if transfer_selectors.may_ask_for_transfer(user)
         else None
     )
+    rejected = (
+        None
+        if awaiting_choice or not transfer_selectors.may_ask_for_transfer(user)
+        else transfer_selectors.transfer_request_recently_rejected(requester=user)
+    )
     to_decide = (
         []
         if user.kind == User.Kind.LEARNER
@@ -41,6 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "roles": user_roles_at_school(user),
             "awaiting_choice": awaiting_choice,
+            "rejected": rejected,
             "to_decide": to_decide,
         },
     )

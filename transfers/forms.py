@@ -210,6 +210,16 @@ class DecisionForm(forms.Form):
         },
     )
     same_person = forms.BooleanField(required=False)
+    reason = forms.CharField(
+        label=_("If you reject it, why? (optional)"),
+        help_text=_("The member of staff sees this. Leave it empty if you approve."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _("Write your reason in %(limit_value)d characters or fewer.")
+        },
+    )
 
     def __init__(self, *args, transfer: TransferRequest, **kwargs):
         kwargs.setdefault("auto_id", "%s")  # ids the error summary links to: #decision, ...

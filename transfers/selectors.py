@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,6 +56,22 @@ def transfer_request_awaiting_choice(*, requester: User) -> TransferRequest | No
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def transfer_request_recently_rejected(*, requester: User) -> TransferRequest | None:
+    """The member of staff's latest request, when it was rejected within the last
+    HWB_TRANSFER_EXPIRY_DAYS and nothing newer was sent (the dashboard's banner)."""
+    latest = (
+        TransferRequest.objects.filter(requester=requester)
+        .select_related("previous_school")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.status != Status.REJECTED or latest.decided_at is None:
+        return None
+    if latest.decided_at < timezone.now() - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS):
+        return None
+    return latest
 
 
 def request_for_requester(*, requester: User, pk: int) -> TransferRequest:

@@ -46,6 +46,7 @@ from .selectors import DECISION_LINK, transfer_may_decide
 
 Status = TransferRequest.Status
 MESSAGE_MAX = 2000
+REASON_MAX = 500
 
 
 # --- Submitting -----------------------------------------------------------------------------------
@@ -209,9 +210,12 @@ def transfer_decide(
     decider: User,
     approve: bool,
     same_person_confirmed: bool = False,
+    reason: str = "",
     ip_address: str | None = None,
 ) -> TransferRequest:
     """Approve or reject: exactly one decision, however many clicks (the row is locked).
+    A rejection may give a ``reason`` (cleaned, at most REASON_MAX characters), which the member
+    of staff sees on their status page and in the timeline.
 
     Approving judges both people again: a doubtful match needs ``same_person_confirmed`` (the
     decider ticked that the person asking holds the account); no match cannot be approved.
@@ -256,9 +260,10 @@ def transfer_decide(
     transfer.link_nonce = ""  # every link to it is spent
     if not approve:
         transfer.finished_at = transfer.decided_at
+        transfer.rejection_reason = text_clean(reason, limit=REASON_MAX)
         _claim_close(transfer)
     transfer.save()
-    _event(transfer, transfer.status, decider)
+    _event(transfer, transfer.status, decider, note=transfer.rejection_reason)
     audit_record(
         actor=decider,
         action=f"transfer.{transfer.status}",

@@ -212,12 +212,17 @@ transfer_wizard = TransferWizard.as_view(url_name="transfers:wizard", done_step_
 def _status_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     transfer_requests = selectors.transfer_requests_of(requester=request.user)
     current = next((each for each in transfer_requests if each.is_open), None)
+    rejected = (
+        None if current else selectors.transfer_request_recently_rejected(requester=request.user)
+    )
+    shown = current or rejected
     return render(
         request,
         "transfers/status.html",
         {
             "current": current,
-            "past": [each for each in transfer_requests if each is not current],
+            "rejected": rejected,
+            "past": [each for each in transfer_requests if shown is None or each.pk != shown.pk],
             "error": error,
         },
         status=status,
@@ -238,10 +243,15 @@ def status(request: HttpRequest) -> HttpResponse:
 @never_cache
 @recent_reauth_required
 @_workforce_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def proceed(request: HttpRequest, pk: int) -> HttpResponse:
-    """Proceed with transfer: the previous account comes here, and everyone signs in again."""
+    """Proceed with transfer: a GET says what happens to each account before the irreversible
+    POST, which brings the previous account here and signs everyone out."""
     transfer = selectors.request_for_requester(requester=request.user, pk=pk)
+    if request.method == "GET":
+        if transfer.status != TransferRequest.Status.APPROVED:
+            return redirect("transfers:status")
+        return render(request, "transfers/proceed_confirm.html", {"transfer": transfer})
     try:
         services.transfer_proceed(
             request_id=transfer.pk, requester=request.user, ip_address=client_ip(request)
@@ -310,6 +320,7 @@ def _decision_page(request: HttpRequest, transfer: TransferRequest, *, action: s
                 decider=request.user,
                 approve=form.cleaned_data["decision"] == "approve",
                 same_person_confirmed=form.cleaned_data["same_person"],
+                reason=form.cleaned_data["reason"],
                 ip_address=client_ip(request),
             )
         except rules.SamePersonNotConfirmed as refusal:

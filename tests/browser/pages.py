@@ -614,6 +614,10 @@ class TransferStatus(SummaryListPage, JourneyPage):
         return self.main.locator(".govuk-notification-banner--success")
 
 
+class ProceedConfirm(JourneyPage):
+    english_heading = "Proceed with transfer?"
+
+
 class Completed(JourneyPage):
     path = "/transfers/completed/"
     english_heading = "Your account has been transferred"

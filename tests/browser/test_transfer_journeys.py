@@ -32,6 +32,7 @@ from .pages import (
     JourneyPage,
     MessageStep,
     PreviousSchoolStep,
+    ProceedConfirm,
     Reauth,
     SignIn,
     TransferCheckStep,
@@ -268,6 +269,10 @@ def view_reviewed_request(page: Page, url: str, moved, words: Words = ENGLISH) -
 def proceed_and_sign_in_again(page: Page, url: str, moved, words: Words = ENGLISH) -> None:
     status = view_reviewed_request(page, url, moved, words)
     status.button("Proceed with transfer").click()
+    # A page says what happens to each account before the irreversible step.
+    confirm = ProceedConfirm(page, url, words).verify()
+    expect(confirm.main).to_contain_text(moved.new.username)
+    confirm.button("Proceed with transfer").click()
 
     completed = Completed(page, url, words).verify()
     expect(completed.main.locator(".govuk-panel")).to_contain_text(moved.old.username)

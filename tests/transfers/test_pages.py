@@ -705,3 +705,68 @@ def test_the_done_address_submits_nothing_by_a_get(client, moved):
     response = client.get(reverse("transfers:wizard", args=["done"]))
     assert response.status_code == 302
     assert not TransferRequest.objects.exists()
+
+
+# --- Deciding and proceeding, as people found them ------------------------------------------------
+
+
+def test_a_pending_request_says_who_is_to_decide_it(
+    client, moved, django_capture_on_commit_callbacks
+):
+    submitted(moved, django_capture_on_commit_callbacks)
+    sign_in(client, moved.new)
+    status = page(client.get(STATUS))
+    assert "To be decided by" in status and "Decided by" not in status
+    assert "hwb-tag--nowrap" in status
+
+
+def test_a_rejection_gives_its_reason_to_the_member_of_staff(
+    client, moved, django_capture_on_commit_callbacks
+):
+    transfer = submitted(moved, django_capture_on_commit_callbacks)
+    client.get(link_path(transfer))
+    sign_in(client, moved.headteacher, reauthenticated=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            DECISION, {"decision": "reject", "reason": "  She left in 2019\u200b; ask the LA.  "}
+        )
+    done = page(response)
+    assert "You rejected the request" in done
+    assert "govuk-panel--confirmation" not in done  # not shown as a success
+    assert moved.new.get_full_name() in done
+    assert "She left in 2019; ask the LA." in mail.outbox[-1].body
+
+    client.logout()
+    sign_in(client, moved.new)
+    dashboard = page(client.get(DASHBOARD))
+    assert "Your Account transfer request was rejected" in dashboard
+    assert "She left in 2019; ask the LA." in dashboard
+    status = page(client.get(STATUS))
+    assert "Reason for rejecting" in status
+    assert "Rejected by Gwenllian Ellis: She left in 2019; ask the LA." in status
+
+
+def test_proceed_asks_for_confirmation_before_anything_moves(
+    client, moved, django_capture_on_commit_callbacks
+):
+    transfer = _approved(moved, django_capture_on_commit_callbacks)
+    sign_in(client, moved.new)
+    confirm = page(client.get(reverse("transfers:proceed", args=[transfer.pk])))
+    assert "Proceed with transfer?" in confirm
+    assert moved.new.username in confirm and "Save any emails and files" in confirm
+    transfer.refresh_from_db()
+    assert transfer.status == TransferRequest.Status.APPROVED
+    moved.old.refresh_from_db()
+    assert moved.old.school_id != moved.new.school_id
+
+
+def test_someone_else_following_the_link_is_told_who_is_signed_in(
+    client, moved, school, django_capture_on_commit_callbacks
+):
+    transfer = submitted(moved, django_capture_on_commit_callbacks)
+    colleague = staff_of(school, first_name="Rhys", last_name="Evans")
+    client.get(link_path(transfer))
+    sign_in(client, colleague, reauthenticated=False)
+    refused = page(client.get(DECISION))
+    assert f"You are signed in as Rhys Evans ({colleague.username})" in refused
+    assert reverse("accounts:sign_out") in refused

@@ -89,6 +89,8 @@ class TransferRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_by_name = models.CharField(_("decided by"), max_length=200, blank=True)
+    # Why the decider rejected it (optional), shown to the member of staff and in the timeline.
+    rejection_reason = models.CharField(_("reason for rejecting"), max_length=500, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -153,6 +155,7 @@ class TransferEvent(TimelineEvent):
         EXPIRED = "expired", _("The request expired without a decision")
 
     subject_field = "request"
+    NOTE_APPENDED = ("rejected",)
     request = models.ForeignKey(TransferRequest, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("what happened"), max_length=40, choices=Action.choices)
 
