@@ -1,6 +1,7 @@
 """The Account Transfer wizard's steps: they validate input; the services decide and write."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -22,12 +23,23 @@ from .services import (
 DFES_FORMAT = _("Enter the DfES number as 7 digits, like 6612001")
 
 
+class DfesNumberField(forms.CharField):
+    """A CharField whose checks that fail for the same reason say it once ("12345" is both too
+    short and not 7 digits: one message, not the same message twice)."""
+
+    def run_validators(self, value):
+        try:
+            super().run_validators(value)
+        except ValidationError as error:
+            raise ValidationError(list(dict.fromkeys(error.messages))) from None
+
+
 def dfes_number_field(*, required_message=None, **kwargs) -> forms.CharField:
     """A 7-digit DfES number, whose school's name the page's script shows as it is typed."""
     messages = {"min_length": DFES_FORMAT, "max_length": DFES_FORMAT}
     if required_message:
         messages["required"] = required_message
-    return forms.CharField(
+    return DfesNumberField(
         max_length=7,
         min_length=7,
         validators=[RegexValidator(r"^\d{7}\Z", DFES_FORMAT)],

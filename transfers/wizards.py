@@ -68,7 +68,9 @@ class PreviousAccountWizard(NamedUrlSessionWizardView):
         if step == self.first_step:
             dfes_number = (form.data.get(form.add_prefix("dfes_number")) or "").strip()
             school = school_by_dfes_number(dfes_number) if form.is_bound else None
-            context["previous_school_name"] = school.name if school else ""
+            # A number the form refused (the new school's own, say) names no previous school.
+            refused = form.is_bound and "dfes_number" in form.errors
+            context["previous_school_name"] = school.name if school and not refused else ""
         else:
             context["previous"] = self._previous() or {}
         return context

@@ -280,6 +280,13 @@ def test_step_one_refuses_the_new_schools_own_dfes_number(client, moved):
     sign_in(client, moved.new)
     body = _step_one_error(client, dfes_number="6814004", username=moved.old.username)
     assert "This is your new school&#x27;s DfES number." in body
+    assert "Previous school:</" not in body and "Glantaf Secondary School</strong>" not in body
+
+
+def test_a_short_dfes_number_is_told_once(client, moved):
+    sign_in(client, moved.new)
+    body = _step_one_error(client, dfes_number="12345", username=moved.old.username)
+    assert body.count("Enter the DfES number as 7 digits") == 2  # the summary and the field
 
 
 def test_step_one_gives_one_message_for_any_username_it_cannot_transfer(client, moved, school):
