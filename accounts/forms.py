@@ -50,6 +50,15 @@ class ReauthForm(SignInForm):
     def __init__(self, request=None, *args, signed_in_user: User, **kwargs):
         self.signed_in_user = signed_in_user
         super().__init__(request, *args, **kwargs)
+        # The username is known: shown, filled in and not for changing; only the password (and
+        # the code) are asked for. A changed one sent anyway is refused below.
+        username = self.fields["username"]
+        username.initial = signed_in_user.username
+        username.required = False
+        username.widget.attrs.update({"readonly": True, "aria-readonly": "true"})
+        if self.is_bound and not (self.data.get("username") or "").strip():
+            self.data = self.data.copy()
+            self.data["username"] = signed_in_user.username
 
     def clean(self):
         # Another account's username is refused before any password check: this page must not

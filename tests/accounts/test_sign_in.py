@@ -160,6 +160,18 @@ def test_the_second_sign_in_must_be_the_same_account(client, champion, staff_mem
     assert client.get("/user-management/").status_code == 302
 
 
+def test_the_second_sign_in_knows_the_username_and_asks_only_for_the_password(
+    client, staff_member
+):
+    sign_in(client, staff_member, reauthenticated=False)
+    form = client.get("/user-management/sign-in/").content.decode()
+    assert f'value="{staff_member.username}"' in form and "readonly" in form
+    assert "enter your password again" in form
+    response = client.post("/user-management/sign-in/", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/user-management/").status_code == 200
+
+
 def test_the_second_sign_in_refuses_a_next_link_to_another_site(client, champion):
     sign_in(client, champion, reauthenticated=False)
     response = client.post(

@@ -210,6 +210,18 @@ class ReauthPage(SignInPage):
     path = "/user-management/sign-in/"
     heading_text = "Sign in to User management"
 
+    def sign_in(self, username: str, password: str) -> None:
+        """The username is filled in already (and cannot be changed): only the password."""
+        expect(self.username).to_have_value(username)
+        expect(self.username).to_have_attribute("readonly", "")
+        self.password.fill(password)
+        submit_sign_in(self.page, username, self.submit)
+
+    def sign_in_without_code(self, username: str, password: str) -> None:
+        expect(self.username).to_have_value(username)
+        self.password.fill(password)
+        self.submit.click()
+
 
 class SecondFactorSetUpPage(BasePage):
     """Two-step verification's set-up: a QR code, the key as text, and a code to confirm."""
@@ -510,6 +522,14 @@ class SignIn(JourneyPage):
 class Reauth(SignIn):
     path = "/user-management/sign-in/"
     english_heading = "Sign in to User management"
+
+    def sign_in(self, username: str, password: str = DEFAULT_PASSWORD) -> None:
+        """The username is filled in already (and cannot be changed): only the password."""
+        expect(self.main.get_by_label(self.words("Hwb username"), exact=True)).to_have_value(
+            username
+        )
+        self.main.get_by_label(self.words("Password"), exact=True).fill(password)
+        submit_sign_in(self.page, username, self.button("Sign in"))
 
 
 class Home(JourneyPage):
