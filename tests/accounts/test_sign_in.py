@@ -160,9 +160,7 @@ def test_the_second_sign_in_must_be_the_same_account(client, champion, staff_mem
     assert client.get("/user-management/").status_code == 302
 
 
-def test_the_second_sign_in_knows_the_username_and_asks_only_for_the_password(
-    client, staff_member
-):
+def test_the_second_sign_in_knows_the_username_and_asks_only_for_the_password(client, staff_member):
     sign_in(client, staff_member, reauthenticated=False)
     form = client.get("/user-management/sign-in/").content.decode()
     assert f'value="{staff_member.username}"' in form and "readonly" in form
