@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import schools, staff_moves
+from .services import schools, staff_matches, staff_moves
 
 
 # A deadlock with a provisioning run (or a lost connection) rolls back one batch only: the task
@@ -18,3 +18,9 @@ def staff_matches_move(match_list_id: int) -> int:
 def schools_status_advance() -> dict[str, int]:
     """The beat job: proposed schools open and closing schools close on their dates."""
     return schools.schools_status_advance()
+
+
+@shared_task(acks_late=True)
+def staff_matches_move_due() -> list[int]:
+    """The beat job: approved staff matches move on their merger's or closure's date."""
+    return staff_matches.staff_matches_move_due()

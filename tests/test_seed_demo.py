@@ -1,5 +1,7 @@
 """The demo data a newcomer gets from scripts/run: provisioned through the real services."""
 
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -42,7 +44,7 @@ def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
 
 def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_on_commit_callbacks):
     """What the README tells a newcomer to do, through the same services the pages call."""
-    from school_changes.models import SchoolNotice, StaffMatch
+    from school_changes.models import SchoolNotice, StaffMatch, StaffMatchList
     from school_changes.selectors.staff_matches import list_version
     from school_changes.services import staff_matches as mergers
 
@@ -65,6 +67,13 @@ def test_the_demo_merger_goes_from_review_to_moved_accounts(db, django_capture_o
         mergers.staff_match_list_approve(
             match_list_id=match_list.pk, actor=User.objects.get(username="hwbadmin")
         )
+    # The merger is on 15 February 2027: approval schedules the move for that day.
+    match_list.refresh_from_db()
+    assert (match_list.status, match_list.move_on) == ("approved", notice.effective_date)
+    assert User.objects.get(username="pritchardg").school != notice.school
+    # The day comes (the calendar moved to it): the daily job moves them.
+    StaffMatchList.objects.filter(pk=match_list.pk).update(move_on=date.today())
+    mergers.staff_matches_move_due()
     match_list.refresh_from_db()
     assert match_list.status == "completed"
     assert match_list.moved == sum(1 for record in choices.values() if record)

@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "school_changes.tasks.schools_status_advance",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Then the staff of merging and closing schools move, on the notice's date.
+    "staff-matches-move-due": {
+        "task": "school_changes.tasks.staff_matches_move_due",
+        "schedule": crontab(hour=0, minute=45),
+    },
     # ITE students are reminded to download their work before their placement ends.
     "ite-placement-reminders": {
         "task": "provisioning.tasks.ite_placement_reminders_send",

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -77,6 +78,7 @@ class StaffMatchListAdmin(ReadOnlyAdmin):
         "submitted_at",
         "approved_by_username",
         "approved_at",
+        "move_on",
         "hwb_note",
         "started_at",
         "finished_at",
@@ -138,7 +140,10 @@ class StaffMatchListAdmin(ReadOnlyAdmin):
         else:
             self.message_user(
                 request,
-                gettext(
+                gettext("Approved: %(count)d accounts will move on %(date)s, the notice's date.")
+                % {"count": match_list.to_move, "date": date_format(match_list.move_on, "j F Y")}
+                if match_list.moves_later
+                else gettext(
                     "Approved: %(count)d accounts are being moved. The page shows the progress."
                 )
                 % {"count": match_list.to_move},

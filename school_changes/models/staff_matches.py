@@ -1,5 +1,7 @@
 """Mergers and closures: matching the closing schools' staff to the new school's MIS."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -41,6 +43,9 @@ class StaffMatchList(models.Model):
     )
     approved_by_username = models.CharField(_("approved by"), max_length=64, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The day the daily job moves the accounts: the merger's or closure's date, so nobody is
+    # detached from a school that is still open (empty: as soon as it was approved).
+    move_on = models.DateField(_("accounts move on"), null=True, blank=True)
     # When the Hwb team sends the list back to the local authority, why.
     hwb_note = models.TextField(_("note from the Hwb team"), max_length=2000, blank=True)
     started_at = models.DateTimeField(_("moving started at"), null=True, blank=True)
@@ -58,6 +63,15 @@ class StaffMatchList(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} ({self.notice})"
+
+    @property
+    def moves_later(self) -> bool:
+        """Approved, with the accounts to move on a day still to come."""
+        return self.status == self.Status.APPROVED and not self.move_is_due()
+
+    def move_is_due(self, today: date | None = None) -> bool:
+        """Whether an approved list's accounts may move now (its date has come)."""
+        return self.move_on is None or self.move_on <= (today or timezone.localdate())
 
 
 class StaffMatch(models.Model):

@@ -11,6 +11,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -341,7 +342,9 @@ def staff_match_list_return(
 def staff_match_list_approve(
     *, match_list_id: int, actor: User, ip_address: str | None = None
 ) -> StaffMatchList:
-    """Approve a submitted list: the move job is queued once this commits."""
+    """Approve a submitted list for its notice's date: the accounts move on that day (the daily
+    job queues the move), or at once if the date has come; nobody is detached from a school
+    that is still open."""
     match_list = (
         StaffMatchList.objects.select_for_update(of=("self",))
         .select_related("notice")
@@ -361,6 +364,7 @@ def staff_match_list_approve(
     match_list.approved_by = actor
     match_list.approved_by_username = actor.username
     match_list.approved_at = timezone.now()
+    match_list.move_on = match_list.notice.effective_date
     match_list.to_move = rows_to_move(match_list).count()
     match_list.moved = match_list.skipped = 0
     match_list.save(
@@ -369,6 +373,7 @@ def staff_match_list_approve(
             "approved_by",
             "approved_by_username",
             "approved_at",
+            "move_on",
             "to_move",
             "moved",
             "skipped",
@@ -379,9 +384,15 @@ def staff_match_list_approve(
         action="merger.matches_approved",
         target=match_list,
         ip_address=ip_address,
-        details={"notice": match_list.notice_id, "to_move": match_list.to_move},
+        details={
+            "notice": match_list.notice_id,
+            "to_move": match_list.to_move,
+            "move_on": str(match_list.move_on),
+        },
     )
     notice_event_add(match_list.notice, "matches_approved", actor)
+    if not match_list.move_is_due():
+        return match_list  # staff_matches_move_due queues it on the day
     # Robust: a broker that cannot be reached must not turn the recorded approval into an error;
     # the list stays approved and "Run the move job again" in the admin queues the job once Redis
     # is back.
@@ -401,6 +412,11 @@ def staff_matches_move_again(
             _("Only a list whose accounts are moving can be moved again; this one is: %(status)s.")
             % {"status": match_list.get_status_display()}
         )
+    if not match_list.move_is_due():
+        raise MergerError(
+            _("The accounts move on %(date)s, the notice's date; the daily job moves them then.")
+            % {"date": date_format(match_list.move_on, "j F Y")}
+        )
     audit_record(
         actor=actor,
         action="merger.move_requeued",
@@ -410,6 +426,22 @@ def staff_matches_move_again(
     )
     transaction.on_commit(lambda: staff_matches_move_enqueue(match_list.pk), robust=True)
     return match_list
+
+
+def staff_matches_move_due(*, today: date | None = None) -> list[int]:
+    """The daily job: queue the move of every approved list whose date has come (after the
+    schools' own change of status that night). A list already moving or moved is queued
+    again harmlessly: the move job moves nobody twice."""
+    today = today or timezone.localdate()
+    due = list(
+        StaffMatchList.objects.filter(status=ListStatus.APPROVED)
+        .filter(Q(move_on__isnull=True) | Q(move_on__lte=today))
+        .order_by("move_on", "pk")
+        .values_list("pk", flat=True)
+    )
+    for match_list_id in due:
+        staff_matches_move_enqueue(match_list_id)
+    return due
 
 
 def staff_matches_move_enqueue(match_list_id: int) -> None:

@@ -167,8 +167,8 @@ def staff_matches_move(*, match_list_id: int) -> StaffMatchList:
     """
     with transaction.atomic():
         match_list = StaffMatchList.objects.select_for_update().get(pk=match_list_id)
-        if match_list.status != ListStatus.APPROVED:
-            return match_list  # completed already (or not approved): nothing to do
+        if match_list.status != ListStatus.APPROVED or not match_list.move_is_due():
+            return match_list  # completed, not approved, or before its date: nothing to do
         match_list.job_runs += 1
         match_list.started_at = match_list.started_at or timezone.now()
         match_list.save(update_fields=["job_runs", "started_at"])

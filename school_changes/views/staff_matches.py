@@ -44,7 +44,12 @@ def _page(
         },
         status=status,
     )
-    if review.match_list and review.match_list.status == StaffMatchList.Status.APPROVED:
+    match_list = review.match_list
+    if (
+        match_list
+        and match_list.status == StaffMatchList.Status.APPROVED
+        and not match_list.moves_later
+    ):
         # The progress view reloads itself until the job has finished.
         response["Refresh"] = str(PROGRESS_REFRESH_SECONDS)
     return response

@@ -7,7 +7,7 @@ one record; a governor and an ITE student are never matched.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -483,6 +483,52 @@ def test_the_fresh_accounts_are_deactivated_for_deletion(submitted, hwb_team):
     assert (replaced.is_active, replaced.deactivation_reason) == (False, "replaced")
     assert replaced.deletion_due_at is not None
     assert User.objects.get(pk=fresh["elin"].pk).is_active  # a newcomer keeps their account
+
+
+def test_a_merger_still_to_come_moves_its_staff_on_its_date_not_at_approval(
+    admin_client, submitted, hwb_team, django_capture_on_commit_callbacks
+):
+    """The schools stay open until the merger: approving early detaches nobody from them."""
+    notice = submitted.notice
+    notice.effective_date = date.today() + timedelta(days=74)
+    notice.save(update_fields=["effective_date"])
+    match_list = StaffMatchList.objects.get()
+    url = reverse("admin:school_changes_staffmatchlist_approve", args=[match_list.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url)
+    match_list.refresh_from_db()
+    assert (match_list.status, match_list.move_on, match_list.moved) == (
+        "approved",
+        notice.effective_date,
+        0,
+    )
+    sian = User.objects.get(pk=submitted.accounts["sian"].pk)
+    assert sian.school_id != submitted.new_school.pk
+    when = f"{notice.effective_date.day} {notice.effective_date:%B %Y}"
+    admin_text = page_text(admin_client.get(admin_change(match_list)))
+    assert f"Approved: 4 accounts move on {when}" in admin_text
+    assert "Run the move job again" not in admin_text
+    with pytest.raises(MergerError, match="the daily job moves them then"):
+        mergers.staff_matches_move_again(match_list_id=match_list.pk, actor=hwb_team)
+    # A stray task before the date moves nobody; nor does the daily job the day before.
+    merger_moves.staff_matches_move(match_list_id=match_list.pk)
+    day_before = notice.effective_date - timedelta(days=1)
+    assert mergers.staff_matches_move_due(today=day_before) == []
+    assert User.objects.get(pk=sian.pk).school_id != submitted.new_school.pk
+    # The officer's page says when it will happen.
+    admin_client.logout()
+    sign_in(admin_client, submitted.officer, reauthenticated=False)
+    response = admin_client.get(review_url(submitted))
+    assert "Refresh" not in response
+    text = page_text(response)
+    assert f"Approved: accounts move on {when}" in text
+    assert f"4 accounts will move on {when}, the notice's date." in text
+    # The day comes (the calendar moved to it) and the daily job moves them (eagerly here).
+    StaffMatchList.objects.filter(pk=match_list.pk).update(move_on=date.today())
+    assert mergers.staff_matches_move_due() == [match_list.pk]
+    match_list.refresh_from_db()
+    assert (match_list.status, match_list.moved) == ("completed", 4)
+    assert User.objects.get(pk=sian.pk).school_id == submitted.new_school.pk
 
 
 def test_only_a_submitted_list_is_approved(proposed, hwb_team):
