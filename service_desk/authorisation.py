@@ -124,6 +124,7 @@ def service_desk_authorisation_ask(
             )
             % {"school": desk_request.previous_school.name}
         )
+    first_ask = desk_request.status == Status.RECEIVED
     desk_request.status = Status.AWAITING
     desk_request.link_nonce = new_nonce()  # earlier links are spent
     desk_request.authoriser_email = recipients[0][0]
@@ -155,6 +156,8 @@ def service_desk_authorisation_ask(
             language=(interface_language(user) if user else "") or "en",
             bilingual=True,  # Welsh and English, the reader's own language first
         )
+    if first_ask:
+        requester_tell(desk_request)  # who was asked, never their address
     return desk_request
 
 

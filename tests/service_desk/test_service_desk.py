@@ -370,8 +370,16 @@ def test_asking_emails_the_previous_headteacher_a_signed_link(moved, awaiting, h
     assert awaiting.status == Status.AWAITING
     assert awaiting.authoriser_email == moved.head.email
     assert awaiting.authorisation_requested_at is not None
-    (message,) = mail.outbox
+    message, told = mail.outbox
     assert message.to == [moved.head.email]
+    # The requester hears that their previous school was asked, but not at which address.
+    assert told.to == [moved.new.email]
+    assert told.subject == (
+        "The service desk has asked your previous organisation to authorise the move of your "
+        "Hwb account"
+    )
+    assert f"asked {moved.old.school.name} for written authorisation" in told.body
+    assert moved.head.email not in told.body
     english, welsh = message.subject.split(" / ")
     assert english == f"Written authorisation needed to move the Hwb account {moved.old.username}"
     assert "Dear Gwenllian Ellis," in message.body
@@ -405,7 +413,7 @@ def test_without_a_headteacher_the_local_authoritys_officers_are_asked(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         service_desk_authorisation_ask(request_id=request.pk, actor=hwb_team)
-    assert [message.to for message in mail.outbox] == [[officer.email]]
+    assert [message.to for message in mail.outbox] == [[officer.email], [new.email]]
 
 
 def test_the_desk_may_type_another_address_and_asking_again_spends_the_old_link(
@@ -1141,5 +1149,5 @@ def test_six_simultaneous_answers_record_one(_private_media):
     assert request.authoriser_name == answered[0].authoriser_name
     assert request.events.filter(action__in=["authorised", "declined"]).count() == 1
     assert (
-        OutboundEmail.objects.filter(template="service_desk_update").count() == 2
-    )  # raised, answer
+        OutboundEmail.objects.filter(template="service_desk_update").count() == 3
+    )  # raised, asked, one answer
