@@ -93,12 +93,6 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     return render(request, "accounts/locked_out.html", {"address": address}, status=429)
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:sign_in")
-    return render(request, "accounts/home.html")
-
-
 @never_cache
 @sensitive_post_parameters("password", "code")
 @login_required

@@ -6,11 +6,10 @@ so no app serves another's URL and no lower app names a higher one's pages.
 """
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.models import User
 from accounts.reauth import recent_reauth_required
 from accounts.selectors import user_roles_at_school
 from service_desk.selectors import may_ask_service_desk, school_is_new
@@ -25,30 +24,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     Account Transfer's banners: a reviewed request, and for a headteacher (or local-authority
     officer) the requests waiting for their decision."""
     user = request.user
-    awaiting_choice = (
-        transfer_selectors.transfer_request_awaiting_choice(requester=user)
-        if transfer_selectors.may_ask_for_transfer(user)
-        else None
-    )
-    rejected = (
-        None
-        if awaiting_choice or not transfer_selectors.may_ask_for_transfer(user)
-        else transfer_selectors.transfer_request_recently_rejected(requester=user)
-    )
-    to_decide = (
-        []
-        if user.kind == User.Kind.LEARNER
-        else transfer_selectors.transfer_requests_to_decide(user=user)
-    )
     return render(
         request,
         "pages/dashboard.html",
-        {
-            "roles": user_roles_at_school(user),
-            "awaiting_choice": awaiting_choice,
-            "rejected": rejected,
-            "to_decide": to_decide,
-        },
+        {"roles": user_roles_at_school(user), **transfer_selectors.transfer_waiting_actions(user)},
+    )
+
+
+@never_cache
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page after signing in: User management, and what waits for this person
+    (a reviewed Account Transfer request, requests to decide), each linking through the second
+    sign-in."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:sign_in")
+    return render(
+        request, "pages/home.html", transfer_selectors.transfer_waiting_actions(request.user)
     )
 
 

@@ -14,7 +14,7 @@ admin.site.site_title = _("Hwb team administration")
 admin.site.index_title = _("Schools, accounts and audit")
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", dashboards.home, name="home"),
     # Pages composed from several apps' parts.
     path("user-management/", dashboards.dashboard, name="user_management"),
     path("user-management/my-profile/", dashboards.profile, name="profile"),

@@ -100,6 +100,21 @@ def transfer_requests_to_decide(*, user: User) -> list[TransferRequest]:
     ]
 
 
+def transfer_waiting_actions(user: User) -> dict:
+    """What Account Transfer waits for this person to do, for the landing page and the
+    dashboard: an approved request to proceed with or cancel, a recent rejection (when nothing
+    is approved), and the requests waiting for their decision as headteacher or officer."""
+    may_ask = may_ask_for_transfer(user)
+    awaiting_choice = transfer_request_awaiting_choice(requester=user) if may_ask else None
+    rejected = (
+        transfer_request_recently_rejected(requester=user)
+        if may_ask and awaiting_choice is None
+        else None
+    )
+    to_decide = [] if user.kind == User.Kind.LEARNER else transfer_requests_to_decide(user=user)
+    return {"awaiting_choice": awaiting_choice, "rejected": rejected, "to_decide": to_decide}
+
+
 def request_for_decider(*, user: User, pk: int) -> TransferRequest:
     """A request this user decides (now, or decided before), or 404."""
     transfer = _with_details(TransferRequest.objects.filter(pk=pk)).first()

@@ -542,6 +542,29 @@ def test_an_approved_request_shows_the_banner_with_view_request(
     assert "Approved by Gwenllian Ellis" in status
 
 
+def test_the_landing_page_says_what_waits_and_links_through_the_second_sign_in(
+    client, moved, django_capture_on_commit_callbacks
+):
+    transfer = submitted(moved, django_capture_on_commit_callbacks)
+    staff = sign_in(client.__class__(), moved.new, reauthenticated=False)
+    assert "Important" not in page(staff.get("/"))
+    # The headteacher lands on the start page, before User management's second sign-in.
+    sign_in(client, moved.headteacher, reauthenticated=False)
+    body = page(client.get("/"))
+    assert "1 account transfer request is waiting for your decision" in body
+    assert f'href="{DASHBOARD}">Open User management to decide</a>' in body
+    assert "You will be asked for your password again first" in body
+    passing = client.get(DASHBOARD)
+    assert passing.status_code == 302 and passing.url.startswith("/user-management/sign-in/")
+    # Decided: the requester's start page says so, and the link leads to the status page.
+    transfer_decide(request_id=transfer.pk, decider=moved.headteacher, approve=True)
+    assert "waiting for your decision" not in page(client.get("/"))
+    body = page(staff.get("/"))
+    assert "Your Account transfer request has been reviewed" in body
+    assert f'href="{STATUS}">View Request</a>' in body
+    assert staff.get(STATUS).url.startswith("/user-management/sign-in/")
+
+
 # --- Proceed or cancel ----------------------------------------------------------------------------
 
 
