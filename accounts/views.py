@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from core.http import client_ip
+from core.http import client_ip, sign_in_reason, sign_in_reason_clear
 
 from . import rules, selectors, services, signin
 from .forms import (
@@ -44,8 +44,14 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reason"] = sign_in_reason(self.request, next_url=self.get_redirect_url())
+        return context
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        sign_in_reason_clear(self.request)
         user = form.get_user()
         services.account_session_record(
             user=user, event="signed_in", ip_address=client_ip(self.request)

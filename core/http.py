@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ipware import get_client_ip
 
 
@@ -26,3 +27,29 @@ def client_ip(request: HttpRequest) -> str | None:
         strict=False,
     )
     return address or remote_addr
+
+
+# Why the sign-in page is asked for (a link followed while signed out): an untranslated message
+# and its values, shown in the reader's language only on the way to the page it names.
+_SIGN_IN_REASON = "hwb_sign_in_reason"
+
+
+def sign_in_reason_set(request: HttpRequest, *, next_url: str, message: str, **values) -> None:
+    """Remember why someone is sent to sign in: ``message`` marked with gettext_noop,
+    ``%(name)s``-style ``values``."""
+    request.session[_SIGN_IN_REASON] = {"next": next_url, "message": message, "values": values}
+
+
+def sign_in_reason(request: HttpRequest, *, next_url: str) -> str:
+    """The reason, translated, if it was given for this ``next_url``; otherwise nothing."""
+    reason = request.session.get(_SIGN_IN_REASON)
+    if not isinstance(reason, dict) or reason.get("next") != next_url or not next_url:
+        return ""
+    try:
+        return gettext(reason["message"]) % reason["values"]
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def sign_in_reason_clear(request: HttpRequest) -> None:
+    request.session.pop(_SIGN_IN_REASON, None)

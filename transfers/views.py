@@ -8,24 +8,28 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from accounts.reauth import recent_reauth_required
-from core.http import client_ip
+from core.http import client_ip, sign_in_reason_set
 from core.links import link_follow, link_followed
 
 from . import rules, selectors, services
 from .forms import CheckAnswersForm, DecisionForm, MessageForm, PreviousSchoolForm
 from .models import TransferRequest
 from .wizards import PreviousAccountWizard
+
+# Shown on the sign-in page to a headteacher who follows the email's link while signed out.
+SIGN_IN_TO_DECIDE = gettext_noop("Sign in to decide %(name)s's request to keep their Hwb account.")
 
 # The transferred account's username, shown after Proceed signs the member of staff out.
 COMPLETED_SESSION_KEY = "hwb_transfer_completed"
@@ -363,12 +367,14 @@ def decision_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @_no_learners
 @require_http_methods(["GET", "POST"])
 def decision(request: HttpRequest) -> HttpResponse:
-    """The request a link is for; only whoever decides it (signed in as themselves) may."""
+    """The request a link is for; only whoever decides it (signed in as themselves) may. Signed
+    out, the sign-in page says whose request it is for."""
     token = link_followed(request, purpose=selectors.DECISION_LINK)
+    if not token and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     if not token:
         return _link_problem(request, _("Open the link in the email again to see the request."))
     try:  # checked again on every visit and every POST: decided, expired or replaced
@@ -376,6 +382,16 @@ def decision(request: HttpRequest) -> HttpResponse:
     except rules.TransferError as error:
         return _link_problem(request, str(error))
     transfer = selectors.request_for_decision_page(transfer.pk)
+    if not request.user.is_authenticated:
+        here = request.get_full_path()
+        sign_in_reason_set(
+            request,
+            next_url=here,
+            message=SIGN_IN_TO_DECIDE,
+            name=(transfer.requester.get_full_name() if transfer.requester else "")
+            or transfer.requester_username,
+        )
+        return redirect_to_login(here)
     if not selectors.transfer_may_decide(user=request.user, transfer=transfer):
         return _forbidden(request, transfer)
     return _decision_page(request, transfer, action=reverse("transfers:decision"))

@@ -381,8 +381,16 @@ def test_the_link_moves_its_token_into_the_session_and_asks_the_headteacher_to_s
     response = client.get(DECISION)
     assert response.status_code == 302
     assert response.url == "/sign-in/?next=/transfers/decide/"
+    # The sign-in page says why it is asked for; elsewhere it does not.
+    reason = "Sign in to decide Siân Jones&#x27;s request to keep their Hwb account."
+    assert reason in page(client.get(response.url))
+    assert reason not in page(client.get("/sign-in/"))
+    client.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    assert "Mewngofnodwch i benderfynu ar gais Siân Jones" in page(client.get(response.url))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 
     sign_in(client, moved.headteacher, reauthenticated=False)
+    assert reason not in page(client.get(response.url))  # given once, for that sign-in
     response = client.get(DECISION)
     body = page(response)
     assert response.status_code == 200
