@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .selectors import replaced_account_successor
 
 
 class SignInForm(AuthenticationForm):
@@ -34,7 +35,28 @@ class SignInForm(AuthenticationForm):
         "inactive": _(
             "This account is deactivated. Ask a digital champion at your school for help."
         ),
+        "replaced": _(
+            "This account was closed when your existing Hwb account moved to your school. Sign "
+            "in with %(username)s and that account's password."
+        ),
     }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            # The right password for an account a move replaced: name the one to use now.
+            successor = replaced_account_successor(
+                username=self.cleaned_data.get("username") or "",
+                password=self.cleaned_data.get("password") or "",
+            )
+            if not successor:
+                raise
+            raise forms.ValidationError(
+                self.error_messages["replaced"], code="replaced", params={"username": successor}
+            ) from None
 
 
 class ReauthForm(SignInForm):

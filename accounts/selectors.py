@@ -8,7 +8,7 @@ from django.http import Http404
 from schools.identifiers import is_valid_upn, upn_hash
 from schools.models import School
 
-from .models import AccountMoveClaim, SchoolRole, User
+from .models import AccountMove, AccountMoveClaim, SchoolRole, User
 from .signin import accounts_with_lock_state
 
 
@@ -89,3 +89,27 @@ def account_move_claim_route(*, accounts: list[User], exclude_route: str = "") -
         .values_list("route", flat=True)
         .first()
     )
+
+
+def replaced_account_successor(*, username: str, password: str) -> str:
+    """For someone signing in with an account a move replaced (the fresh account their new
+    school's MIS gave them, closed when their existing account moved in): the username to use
+    now. Only for the right password, so it never tells a stranger whose account is whose."""
+    try:
+        account = User.objects.get_by_natural_key(username.strip())
+    except User.DoesNotExist:
+        return ""
+    if account.is_active or account.deactivation_reason != User.DeactivationReason.REPLACED:
+        return ""
+    if not account.check_password(password):
+        return ""
+    move = (
+        AccountMove.objects.filter(
+            to_school_id=account.school_id, details__replaces=account.username
+        )
+        .filter(account__is_active=True)
+        .select_related("account")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return move.account.username if move else ""

@@ -463,6 +463,15 @@ def test_proceed_signs_both_accounts_out_everywhere(school, other_school):
     assert fresh(old).school == other_school
     refused = Client().post("/sign-in/", {"username": new.username, "password": PASSWORD})
     assert refused.status_code != 302
+    # Its holder (who knows its password) is told which username to use now; nobody else is.
+    told = (
+        f"closed when your existing Hwb account moved to your school. Sign in with {old.username}"
+    )
+    assert told in " ".join(refused.content.decode().split())
+    guessed = Client().post("/sign-in/", {"username": new.username, "password": "Guess-1234!"})
+    assert guessed.status_code != 302
+    assert "Sign in with" not in guessed.content.decode()
+    assert "The username or password is not right" in guessed.content.decode()
 
 
 def test_a_role_the_new_account_held_at_the_new_school_goes_with_the_transferred_account(
