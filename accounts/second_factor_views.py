@@ -20,7 +20,7 @@ from core.http import client_ip
 from . import second_factor as services
 from .forms import AppCodeForm, SecurityCodeForm
 from .reauth import recent_reauth_required
-from .views import _safe_next, locked_out
+from .views import _safe_next, language_choice_keep, locked_out
 
 SETUP_KEY_SESSION = "hwb_second_factor_key"
 RECOVERY_CODES_SESSION = "hwb_recovery_codes"
@@ -64,6 +64,7 @@ def security_code_passed(request: HttpRequest, form: SecurityCodeForm | None) ->
                 logout(request)
         return False
     otp_login(request, device)
+    language_choice_keep(request)
     return True
 
 
@@ -116,6 +117,7 @@ def second_factor_set_up(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error))
         else:
             otp_login(request, app)
+            language_choice_keep(request)
             request.session.cycle_key()
             del request.session[SETUP_KEY_SESSION]
             request.session[RECOVERY_CODES_SESSION] = codes

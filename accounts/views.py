@@ -56,7 +56,12 @@ class SignInView(auth_views.LoginView):
         services.account_session_record(
             user=user, event="signed_in", ip_address=client_ip(self.request)
         )
-        language = selectors.interface_language(user)
+        # A language chosen on the sign-in page wins over the account's and school's defaults.
+        language = self.request.session.get(LANGUAGE_CHOSEN_SESSION_KEY) or (
+            selectors.interface_language(user)
+        )
+        if not second_factor_required(user):
+            language_choice_keep(self.request)
         if language:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
@@ -77,19 +82,34 @@ class SignOutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+# A language chosen before the account is known (on the sign-in page, or before the second
+# factor): saved on the account once the person is fully signed in, as their explicit choice.
+LANGUAGE_CHOSEN_SESSION_KEY = "hwb_language_chosen"
+
+
+def language_choice_keep(request: HttpRequest) -> None:
+    """Save the language chosen while signing in on the account, now fully signed in."""
+    chosen = request.session.pop(LANGUAGE_CHOSEN_SESSION_KEY, "")
+    if chosen and request.user.is_authenticated:
+        services.account_language_set(
+            user=request.user, language=chosen, ip_address=client_ip(request)
+        )
+
+
 @require_POST
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's set_language, remembering the choice on the account of whoever is signed in."""
     response = set_language(request)
+    language = request.POST.get("language", "")
     # Before its second factor, a session changes only its own pages' language, not the account.
     if request.user.is_authenticated and (
         request.user.is_verified() or not second_factor_required(request.user)
     ):
         services.account_language_set(
-            user=request.user,
-            language=request.POST.get("language", ""),
-            ip_address=client_ip(request),
+            user=request.user, language=language, ip_address=client_ip(request)
         )
+    elif language in dict(settings.LANGUAGES):
+        request.session[LANGUAGE_CHOSEN_SESSION_KEY] = language
     return response
 
 

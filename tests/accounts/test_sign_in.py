@@ -249,6 +249,29 @@ def test_the_chosen_language_is_remembered_for_the_next_sign_in(client, staff_me
     assert '<html lang="cy"' in client.get("/").content.decode()
 
 
+def test_cymraeg_chosen_on_the_sign_in_page_survives_signing_in_and_is_saved(client, staff_member):
+    assert staff_member.school.interface_language != "cy"  # the school's default is English
+    client.post("/i18n/setlang/", {"language": "cy", "next": "/sign-in/"})
+    assert '<html lang="cy"' in client.get("/sign-in/").content.decode()
+    response = client.post("/sign-in/", {"username": staff_member.username, "password": PASSWORD})
+    assert response.cookies["django_language"].value == "cy"
+    assert '<html lang="cy"' in client.get("/").content.decode()
+    staff_member.refresh_from_db()
+    assert staff_member.preferred_language == "cy"  # the person's explicit choice, kept
+    assert AuditEntry.objects.filter(action="account.language_set", target_id=str(staff_member.pk))
+
+
+def test_a_language_chosen_before_the_second_factor_is_saved_once_it_is_given(client, champion):
+    client.post("/i18n/setlang/", {"language": "cy", "next": "/sign-in/"})
+    client.post("/sign-in/", {"username": champion.username, "password": PASSWORD})
+    champion.refresh_from_db()
+    assert champion.preferred_language == ""  # not before the second factor
+    assert '<html lang="cy"' in client.get("/second-factor/").content.decode()
+    client.post("/second-factor/", {"code": next_code(champion)})
+    champion.refresh_from_db()
+    assert champion.preferred_language == "cy"
+
+
 def test_an_unknown_language_changes_nothing(client, staff_member):
     sign_in(client, staff_member, reauthenticated=False)
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
