@@ -3,8 +3,11 @@ previous school and account (its look-ups counted against the hourly limit only 
 "Step n of m" caption, later steps that need the first step's answers still valid, and a Submit
 that happens only on the POST of the last step, its refusals shown on the check page."""
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
@@ -55,7 +58,61 @@ class PreviousAccountWizard(NamedUrlSessionWizardView):
         if later and self._previous() is None:
             self.storage.current_step = self.first_step
             return redirect(self.get_step_url(self.first_step))
+        if "reset" in request.GET:
+            request.session.pop(self._refused_key, None)
+        refused = request.session.get(self._refused_key)
+        if refused and refused.get("step") == step and step in self.form_list:
+            # The answers a POST was refused with, shown again with their errors: Back and
+            # refresh work, with no "Confirm form resubmission".
+            self.storage.current_step = step
+            data = QueryDict(mutable=True)
+            for name, values in refused["data"]:
+                data.setlist(name, values)
+            form = self.get_form(step=step, data=data)
+            # The errors as the POST found them, not checked again: a GET must not look anyone
+            # up (the first step's look-ups are limited per hour).
+            form._errors = ErrorDict(
+                {
+                    field: form.error_class(
+                        [ValidationError(e["message"], code=e["code"]) for e in errors],
+                        renderer=form.renderer,
+                    )
+                    for field, errors in refused["errors"].items()
+                }
+            )
+            form.cleaned_data = {}
+            return self.render(form)
         return super().get(request, *args, **kwargs)
+
+    @property
+    def _refused_key(self) -> str:
+        return f"hwb_refused_{self.prefix}"
+
+    def post(self, request: HttpRequest, *args, **kwargs):
+        request.session.pop(self._refused_key, None)  # a new answer replaces a refused one
+        response = super().post(request, *args, **kwargs)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        step = self.steps.current
+        if (
+            isinstance(response, TemplateResponse)
+            and form is not None
+            and form.is_bound
+            and form.prefix == self.get_form_prefix(step, self.form_list[step])
+            and form.errors
+            and not getattr(form, "hwb_refused_by_service", False)
+        ):
+            data = [
+                (name, values)
+                for name, values in request.POST.lists()
+                if name != "csrfmiddlewaretoken"
+            ]
+            request.session[self._refused_key] = {
+                "step": step,
+                "data": data,
+                "errors": form.errors.get_json_data(),
+            }
+            return HttpResponseRedirect(self.get_step_url(step), status=303)
+        return response
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
@@ -89,4 +146,5 @@ class PreviousAccountWizard(NamedUrlSessionWizardView):
         """Show the service's refusal on the check page (raise the result)."""
         check = form_dict[self.steps.last]
         check.add_error(None, str(error))
+        check.hwb_refused_by_service = True  # shown as it is: a GET could not repeat it
         return SubmitRefused(self.render(check))

@@ -391,6 +391,7 @@ def test_the_wizard_step_one_gives_the_one_message_for_a_governor_who_is_someone
             "previous-school-dfes_number": "6612001",
             "previous-school-previous_username": governor.username,
         },
+        follow=True,
     )
     body = response.content.decode()
     assert "There is no staff account with this username at Llanberis Primary School" in body
@@ -432,6 +433,7 @@ def test_a_message_of_only_invisible_characters_is_empty(sure, head, client, inv
             "message-message": invisible,
             "message-headteacher_confirmed": "on",
         },
+        follow=True,
     )
     body = response.content.decode()
     assert "<title>Error:" in body and "Write a message to the headteacher" in body

@@ -49,7 +49,11 @@ def moved(school, other_school):
 def wizard_post(client, step: str, **fields):
     data = {"transfer_wizard-current_step": step}
     data.update({f"{step}-{name}": value for name, value in fields.items()})
-    return client.post(reverse("transfers:wizard", args=[step]), data)
+    response = client.post(reverse("transfers:wizard", args=[step]), data)
+    if response.status_code == 303:  # refused: the step's page shows the answers and errors
+        assert response.url == reverse("transfers:wizard", args=[step])
+        return client.get(response.url)
+    return response
 
 
 def first_step(client, *, dfes_number: str, username: str):
@@ -287,6 +291,34 @@ def test_a_short_dfes_number_is_told_once(client, moved):
     sign_in(client, moved.new)
     body = _step_one_error(client, dfes_number="12345", username=moved.old.username)
     assert body.count("Enter the DfES number as 7 digits") == 2  # the summary and the field
+
+
+def test_a_refused_step_redirects_so_back_and_refresh_never_resubmit(client, moved, settings):
+    """Post/redirect/get: the refused answers and their errors come back on a GET, as often as
+    the page is refreshed, without looking anyone up again."""
+    settings.HWB_TRANSFER_LOOKUPS_PER_HOUR = 2
+    sign_in(client, moved.new)
+    client.get(reverse("transfers:wizard_start") + "?reset=1")
+    step = reverse("transfers:wizard", args=["previous-school"])
+    response = client.post(
+        step,
+        {
+            "transfer_wizard-current_step": "previous-school",
+            "previous-school-dfes_number": "6619999",
+            "previous-school-previous_username": moved.old.username,
+        },
+    )
+    assert (response.status_code, response.url) == (303, step)
+    for _refresh in range(3):
+        body = page(client.get(step))
+        assert "<title>Error:" in body and "No school has this DfES number." in body
+        assert 'value="6619999"' in body and f'value="{moved.old.username}"' in body
+    # Starting again forgets the refused answers; the GETs looked nobody up, so the second
+    # look-up of the hour (the limit) is still allowed.
+    client.get(reverse("transfers:wizard_start") + "?reset=1")
+    assert "<title>Error:" not in page(client.get(step))
+    found = first_step(client, dfes_number="6612001", username=moved.old.username)
+    assert found.status_code == 302 and found.url.endswith("/message/")
 
 
 def test_step_one_gives_one_message_for_any_username_it_cannot_transfer(client, moved, school):
