@@ -40,9 +40,64 @@ def _describe(violation: dict) -> str:
     return "\n".join(lines)
 
 
+PHONE = {"width": 375, "height": 812}
+
+# What sticks out to the right of a phone's screen: elements wider than the page, outside any
+# container that scrolls on its own (a wide table may scroll inside its own box).
+_SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrollsItself = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if ((x === "auto" || x === "scroll") && p !== document.documentElement) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 1 && !scrollsItself(el)
+        && getComputedStyle(el).position !== "fixed"
+        && !el.closest(".govuk-visually-hidden, .govuk-skip-link")) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className} (${Math.round(box.right)}px)`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth - width, out: out.slice(0, 5)};
+}"""
+
+# The header's menu items on a phone: none may touch the next on the same line.
+_MENU_GAPS = """() => {
+  const items = [...document.querySelectorAll("#navigation > li")].map(
+    (li) => li.getBoundingClientRect());
+  const touching = [];
+  for (let i = 1; i < items.length; i++) {
+    const a = items[i - 1], b = items[i];
+    if (Math.abs(a.top - b.top) < 4 && b.left - a.right < 8) touching.push(i);
+  }
+  return touching;
+}"""
+
+
+def check_phone_width(page: Page) -> None:
+    """At 375 px wide the page never scrolls sideways and the header's items stay apart."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        found = page.evaluate(_SIDEWAYS)
+        assert found["scroll"] <= 0 and not found["out"], (
+            f"{page.url} scrolls sideways at 375 px by {found['scroll']} px: {found['out']}"
+        )
+        assert not page.evaluate(_MENU_GAPS), f"{page.url}: header items run together at 375 px"
+    finally:
+        if desktop:
+            page.set_viewport_size(desktop)
+
+
 def check_accessibility(page: Page) -> None:
-    """Run axe on the page as it is; fail on any serious or critical violation."""
+    """Run axe on the page as it is; fail on any serious or critical violation. The page must
+    also fit a phone (375 px) without sideways scrolling."""
     page.wait_for_load_state("load")
+    check_phone_width(page)
     violations = _axe.run(page).response["violations"]
     blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
     minor = [v for v in violations if v.get("impact") not in BLOCKING_IMPACTS]
