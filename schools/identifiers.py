@@ -53,9 +53,22 @@ def validate_dfes_number(value: str) -> None:
         )
     if int(value[:3]) not in WELSH_LOCAL_AUTHORITIES:
         raise ValidationError(
-            _("A DfES number starts with a Welsh local authority's number, 660 to 681."),
+            _(
+                "%(prefix)s is not a Welsh local authority's number: a DfES number starts with "
+                "one, from 660 to 681."
+            ),
             code="dfes_not_welsh",
+            params={"prefix": value[:3]},
         )
+
+
+def dfes_number_problem(value: str) -> str:
+    """What is wrong with a typed DfES number, in words (empty when it is a valid one)."""
+    try:
+        validate_dfes_number(value)
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
 
 
 def is_valid_dfes_number(value: str) -> bool:

@@ -101,6 +101,22 @@ REASON_LABELS = {
     "clash": _("another account has the same best record"),
 }
 
+# The reasons that make a match doubtful: what the review page gives instead of a score.
+DOUBT_REASONS = frozenset(
+    {
+        "name_only",
+        "near_tie",
+        "clash",
+        "dob_missing",
+        "dob_differs",
+        "surname_differs",
+        "forename_differs",
+        "name_close",
+        "name_variant",
+        "surname_part",
+    }
+)
+
 # Thresholds (0-100). A forename or surname "matches" at NAME_PART_MATCH, a whole name at
 # NAME_MATCH; candidates are looked for a little below, so typos still find their record.
 NAME_PART_MATCH = 80

@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,11 +19,19 @@ from school_changes.rules import (
     notice_problems,
 )
 from school_changes.selectors.notices import schools_for_officer
-from schools.identifiers import is_valid_dfes_number, normalise_dfes_number
+from schools.identifiers import dfes_number_problem, is_valid_dfes_number, normalise_dfes_number
 from schools.models import School
 
 Kind = SchoolNotice.Kind
 NEW_SCHOOL_CHOICE = "new"
+
+
+def _example_date(month: int, day: int) -> str:
+    """A date hint in the future: the next such day (1 9, the start of a school year), typed as
+    the date fields take it ("1 9 2027")."""
+    today = timezone.localdate()
+    year = today.year if (month, day) > (today.month, today.day) else today.year + 1
+    return f"{day} {month} {year}"
 
 
 class SchoolChoices(forms.ModelMultipleChoiceField):
@@ -120,10 +129,15 @@ class NewSchoolFieldsMixin(forms.Form):
 
     def clean_proposed_dfes_number(self) -> str:
         dfes_number = normalise_dfes_number(self.cleaned_data["proposed_dfes_number"].strip())
-        if dfes_number and not is_valid_dfes_number(dfes_number):
+        if not dfes_number:
+            return ""
+        if len(dfes_number) != 7 or not dfes_number.isdigit():
             raise ValidationError(
                 _("Enter a DfES number of 7 digits, like 6612345, or leave it blank")
             )
+        problem = dfes_number_problem(dfes_number)  # "123 is not a Welsh local authority's…"
+        if problem:
+            raise ValidationError(problem)
         return dfes_number
 
 
@@ -183,7 +197,9 @@ class NewSchoolNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
         self.fields["effective_date"].error_messages["required"] = _(
             "Enter the date the school opens"
         )
-        self.fields["effective_date"].help_text = _("For example, 1 9 2026")
+        self.fields["effective_date"].help_text = _("For example, %(date)s") % {
+            "date": _example_date(9, 1)
+        }
 
     def notice_fields(self) -> NoticeFields:
         data = self.cleaned_data
@@ -251,8 +267,8 @@ class MergerNoticeForm(NoticeForm, NewSchoolFieldsMixin, ContactFieldsMixin):
         self._schools = {str(school.pk): school for school in schools}
         self.fields["effective_date"].label = _("Date of the merger")
         self.fields["effective_date"].help_text = _(
-            "The day the merged school opens, for example 1 9 2026"
-        )
+            "The day the merged school opens, for example %(date)s"
+        ) % {"date": _example_date(9, 1)}
         self.fields["effective_date"].error_messages["required"] = _("Enter the date of the merger")
         self.fields["contact_name"].label = _("Contact name (optional)")
         self.fields["contact_email"].label = _("Contact email address (optional)")
@@ -315,8 +331,8 @@ class ClosureNoticeForm(NoticeForm):
         self.fields["closing_school"].queryset = _open_schools(self.officer)
         self.fields["effective_date"].label = _("Closing date")
         self.fields["effective_date"].help_text = _(
-            "The day the school closes, for example 31 8 2026"
-        )
+            "The day the school closes, for example %(date)s"
+        ) % {"date": _example_date(8, 31)}
         self.fields["effective_date"].error_messages["required"] = _(
             "Enter the date the school closes"
         )
@@ -334,6 +350,8 @@ class ClosureNoticeForm(NoticeForm):
                 _("Enter at most %(max)d receiving schools.") % {"max": SCHOOLS_MAX}
             )
         bad = [number for number in numbers if not is_valid_dfes_number(number)]
+        if bad and len(bad[0]) == 7 and bad[0].isdigit():
+            raise ValidationError(f"“{bad[0]}”: {dfes_number_problem(bad[0])}")
         if bad:
             raise ValidationError(
                 _("“%(value)s” is not a DfES number: enter 7 digits on each line, like 6612001")

@@ -79,6 +79,29 @@ class StaffMatchReviewForm(forms.Form):
     def submitting(self) -> bool:
         return self.data.get("action") == "submit"
 
+    @property
+    def confirmed(self) -> bool:
+        """Submit was pressed on the confirmation page, not on the review page."""
+        return self.data.get("confirmed") == "yes"
+
+    @property
+    def undecided_count(self) -> int:
+        """Rows with nothing chosen yet (doubtful matches and clashes, until chosen)."""
+        return sum(1 for row in self.rows if not str(self[row_field_name(row)].value() or ""))
+
+    def hidden_choices(self) -> list[tuple[str, str]]:
+        """Each row's choice as (field name, value), for the confirmation page to carry."""
+        return [
+            (row_field_name(row), self.cleaned_data.get(row_field_name(row)) or "")
+            for row in self.rows
+        ]
+
+    def summary(self) -> dict[str, int]:
+        """How many accounts the chosen list moves, and how many it leaves."""
+        chosen = self.choices()
+        move = sum(1 for record in chosen.values() if record is not None)
+        return {"move": move, "stay": len(self.rows) - move}
+
     def bound_rows(self) -> list[dict]:
         """Each row with its field and its radio options, ready for the template."""
         shown = []
@@ -106,6 +129,7 @@ class StaffMatchReviewForm(forms.Form):
                     "options": options,
                     "none_id": f"id_{name}_{len(options)}",
                     "none_checked": current == DO_NOT_MOVE,
+                    "current": current,
                     "first_id": f"id_{name}_0",
                 }
             )

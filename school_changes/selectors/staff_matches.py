@@ -127,7 +127,8 @@ class ReviewRow:
 
     match: StaffMatch
     options: list[tuple[MisStaff, int]]  # (record, score), the proposal first
-    reasons: list[str]
+    reasons: list[str]  # what agrees, in words
+    doubts: list[str] = field(default_factory=list)  # what makes it doubtful, in words
 
 
 @dataclass
@@ -180,7 +181,19 @@ def match_review(*, notice: SchoolNotice) -> MatchReview:
             ReviewRow(
                 match=match,
                 options=options,
-                reasons=[reason_text(code) for code in match.reasons or []],
+                reasons=[
+                    reason_text(code)
+                    for code in match.reasons or []
+                    if code not in matching.DOUBT_REASONS
+                    or match.confidence == StaffMatch.Confidence.SURE
+                ],
+                doubts=[]
+                if match.confidence == StaffMatch.Confidence.SURE
+                else [
+                    reason_text(code)
+                    for code in match.reasons or []
+                    if code in matching.DOUBT_REASONS
+                ],
             )
         )
     review.skipped = [match for match in matches if match.outcome == Outcome.SKIPPED]

@@ -41,6 +41,8 @@ def _page(
             "form": form,
             "page_error": error,
             "refresh_seconds": PROGRESS_REFRESH_SECONDS,
+            # ?rows=undecided: only the rows still to choose (the others travel hidden).
+            "only_undecided": request.GET.get("rows") == "undecided",
         },
         status=status,
     )
@@ -79,6 +81,15 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, review, _review_form(review), status=409, error=stale)
     if not form.is_valid():
         return _page(request, review, form, status=400)
+    if form.submitting and not form.confirmed:
+        # What submitting will do, before it is done: the choices travel on, unsaved.
+        return render(
+            request,
+            "school_changes/staff_matches/submit_confirm.html",
+            {"notice": notice, "form": form, "summary": form.summary()},
+        )
+    if request.POST.get("action") == "change":  # back from the confirmation, choices kept
+        return _page(request, review, form)
     try:
         mergers.staff_matches_review(
             match_list_id=review.match_list.pk,

@@ -872,6 +872,14 @@ class ReviewPage(BasePage):
     def submit(self) -> None:
         self.main.get_by_role("button", name="Submit to the Hwb team", exact=True).click()
 
+    def confirm_submit(self) -> None:
+        """The confirmation page that follows a complete Submit: say yes."""
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(
+            "Submit the staff account matches?"
+        )
+        check_accessibility(self.page)
+        self.main.get_by_role("button", name="Yes, submit to the Hwb team").click()
+
     @property
     def error_summary(self):
         return self.page.locator(".govuk-error-summary")

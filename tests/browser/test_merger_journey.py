@@ -85,6 +85,8 @@ def test_the_officer_reviews_doubtful_rows_and_submits(page: Page, server_url, m
 
     review.choose(rhys2.username, "Do not move this account")
     review.submit()
+    expect(review.main).to_contain_text("accounts move, with their usernames")
+    review.confirm_submit()
     expect(page.get_by_role("alert")).to_contain_text("You have submitted the matches")
     expect(review.main).to_contain_text("Waiting for the Hwb team's approval")
     review.verify()

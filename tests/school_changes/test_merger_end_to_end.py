@@ -143,7 +143,8 @@ def test_a_merger_of_three_schools_with_150_staff(queue, local_authorities, smtp
         )
         assert response.status_code == 302, response.context["form"].errors
         response = officer_client.post(
-            reverse("mergers:review", args=[notice.pk]), {**answers, "action": "submit"}
+            reverse("mergers:review", args=[notice.pk]),
+            {**answers, "action": "submit", "confirmed": "yes"},
         )
         assert response.status_code == 302, response.content.decode()[:3000]
         match_list.refresh_from_db()

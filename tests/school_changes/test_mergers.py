@@ -236,6 +236,37 @@ def test_saving_keeps_the_choices_for_later(officer_client, proposed):
     assert re.search(rf'value="record-{huw.record_id}"[^>]*checked', page)
 
 
+def test_the_review_can_show_only_the_rows_still_to_choose_and_keeps_the_others(
+    officer_client, proposed
+):
+    found = rows(proposed)
+    everything = page_text(officer_client.get(review_url(proposed)))
+    assert "Show only the 3 accounts still to choose for" in everything
+    only = page_text(officer_client.get(review_url(proposed) + "?rows=undecided"))
+    assert "Showing the 3 accounts still to choose for" in only
+    sian, huw = proposed.accounts["sian"].username, proposed.accounts["huw"].username
+    assert f"({huw})" in only and f"({sian})" not in only  # a sure row is not shown...
+    assert f'name="row-{found["sian"].pk}" value="record-' in only  # ...but travels with it
+    # Saving from the short list keeps every row's choice.
+    data = {
+        **choices_for(proposed, huw="huw", rhys1="rhys", rhys2="none"),
+        "action": "save",
+    }
+    assert officer_client.post(review_url(proposed) + "?rows=undecided", data).status_code == 302
+    saved = rows(proposed)
+    assert saved["sian"].decision == "confirmed" and saved["huw"].decision != "pending"
+
+
+def test_a_doubtful_row_says_why_instead_of_a_score(officer_client, proposed):
+    text = page_text(officer_client.get(review_url(proposed)))
+    huw = proposed.accounts["huw"].username
+    row = text[text.index(f"({huw})") :]
+    row = row[: row.index("</fieldset>")]
+    assert "Doubtful</strong> A person must look: date of birth missing, only the name" in row
+    assert "What agrees: name matches." in row
+    assert "out of 100" not in row
+
+
 def test_submit_refuses_a_doubtful_row_nobody_chose(officer_client, proposed):
     data = {**choices_for(proposed, rhys1="rhys", rhys2="none"), "action": "submit"}
     response = officer_client.post(review_url(proposed), data)
@@ -310,9 +341,26 @@ def test_submitting_sends_the_list_to_the_hwb_team(
     officer_client, proposed, settings, django_capture_on_commit_callbacks
 ):
     mail.outbox.clear()
+    # Submit first shows what submitting does, and changes nothing.
+    asked = officer_client.post(
+        review_url(proposed), {**fully_decided(proposed), "action": "submit"}
+    )
+    text = page_text(asked)
+    assert asked.status_code == 200 and "Submit the staff account matches?" in text
+    assert "4 accounts move, with their usernames" in text
+    assert "2 accounts do not move" in text
+    assert StaffMatchList.objects.get().status == "proposed" and not mail.outbox
+    # Going back keeps the choices, unsaved.
+    back = officer_client.post(
+        review_url(proposed), {**fully_decided(proposed), "action": "change", "confirmed": "yes"}
+    )
+    huw = rows(proposed)["huw"]
+    assert re.search(rf'value="record-{proposed.records["huw"].pk}"[^>]*checked', page_text(back))
+    assert huw.decision == "pending"
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post(
-            review_url(proposed), {**fully_decided(proposed), "action": "submit"}
+            review_url(proposed),
+            {**fully_decided(proposed), "action": "submit", "confirmed": "yes"},
         )
     assert response.status_code == 302
     match_list = StaffMatchList.objects.get()
@@ -327,7 +375,7 @@ def test_submitting_sends_the_list_to_the_hwb_team(
     assert "Waiting for the Hwb team" in text
     # A second click changes nothing.
     again = officer_client.post(
-        review_url(proposed), {**fully_decided(proposed), "action": "submit"}
+        review_url(proposed), {**fully_decided(proposed), "action": "submit", "confirmed": "yes"}
     )
     assert again.status_code == 302
     assert StaffMatchList.objects.get().submitted_at == match_list.submitted_at

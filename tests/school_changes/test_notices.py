@@ -1,5 +1,6 @@
 """Local-authority notices: the officer's forms, the notice period, who sees what, the daily job."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -227,6 +228,10 @@ def test_an_officer_tells_the_hwb_team_of_a_new_school(
         ({"proposed_dfes_number": "6814999"}, "must start with your authority&#x27;s number, 661"),
         ({"proposed_dfes_number": "6612001"}, "already has the DfES number 6612001"),
         ({"proposed_dfes_number": "12ab"}, "Enter a DfES number of 7 digits"),
+        (
+            {"proposed_dfes_number": "1234567"},
+            "123 is not a Welsh local authority&#x27;s number: a DfES number starts with one",
+        ),
         ({"new_school_name": "x" * 201}, "Enter a name of up to 200 characters"),
         ({"notes": "x" * 2001}, "Write notes of up to 2,000 characters"),
         ({"contact_phone": "<script>"}, "Enter a telephone number"),
@@ -448,6 +453,7 @@ def test_an_officer_tells_the_hwb_team_of_a_closure(
         ("", "Enter the DfES number of at least one school"),
         ("6619999", "No school in Hwb has the DfES number 6619999"),
         ("hello", "“hello” is not a DfES number"),
+        ("1234567", "“1234567”: 123 is not a Welsh local authority&#x27;s number"),
         ("6612001", "is the school that is closing"),
         ("\n".join(f"66120{n:02d}" for n in range(21)), "Enter at most 20 receiving schools"),
     ],
@@ -707,3 +713,12 @@ def test_a_long_notice_list_comes_in_pages(officer_client, officer, gwynedd_scho
     assert "Page 2 of 2" in second and second.count("(notice ") == 2
     # A page number that does not exist shows the nearest real page.
     assert "Page 2 of 2" in page(officer_client.get(LIST + "?page=99"))
+
+
+@pytest.mark.parametrize("kind", ["new-school", "merger", "closure"])
+def test_the_date_hints_give_a_date_still_to_come(officer_client, gwynedd_schools, kind):
+    text = page(officer_client.get(form_url(kind)))
+    example = re.search(r"for example,? (\d{1,2}) (\d{1,2}) (\d{4})", text, re.IGNORECASE)
+    assert example, "no date hint"
+    day, month, year = map(int, example.groups())
+    assert date(year, month, day) > date.today()
