@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.reauth import recent_reauth_required
 from accounts.selectors import user_roles_at_school
+from school_changes.selectors.notices import notices_needing_officer
 from service_desk.selectors import may_ask_service_desk, school_is_new
 from transfers import selectors as transfer_selectors
 
@@ -40,7 +41,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:sign_in")
     return render(
-        request, "pages/home.html", transfer_selectors.transfer_waiting_actions(request.user)
+        request,
+        "pages/home.html",
+        {
+            **transfer_selectors.transfer_waiting_actions(request.user),
+            "officer_actions": notices_needing_officer(request.user),
+        },
     )
 
 

@@ -16,8 +16,24 @@ def notices_for_officer(officer: User):
     """The officer's authority's notices, newest first."""
     return (
         SchoolNotice.objects.filter(local_authority_id=officer.local_authority_id)
-        .select_related("school", "continuing_school")
+        .select_related("school", "continuing_school", "match_list")
         .prefetch_related("closing_schools")
+    )
+
+
+def notices_needing_officer(officer: User) -> list[SchoolNotice]:
+    """The authority's notices waiting for an officer: staff matches to review (proposed, or
+    returned by the Hwb team), oldest date first."""
+    if officer.kind != User.Kind.LA_OFFICER or not officer.local_authority_id:
+        return []
+    return list(
+        SchoolNotice.objects.filter(
+            local_authority_id=officer.local_authority_id,
+            status=Status.IN_PROGRESS,
+            match_list__status="proposed",
+        )
+        .select_related("match_list")
+        .order_by("effective_date", "pk")[:20]
     )
 
 

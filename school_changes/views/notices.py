@@ -84,7 +84,12 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "school_changes/notices/list.html",
-        {"page": notice_selectors.notices_page_for_officer(request.user, request.GET.get("page"))},
+        {
+            "page": notice_selectors.notices_page_for_officer(
+                request.user, request.GET.get("page")
+            ),
+            "officer_actions": notice_selectors.notices_needing_officer(request.user),
+        },
     )
 
 

@@ -409,6 +409,29 @@ def test_the_notice_page_panel_leads_to_the_review(officer_client, proposed):
     assert review_url(proposed) in text
 
 
+def test_the_officers_landing_page_and_notice_list_say_the_matches_wait_for_them(
+    officer_client, proposed
+):
+    number = proposed.notice.pk
+    waiting = f"Review staff matches: Merger (notice {number}), 1 September 2026"
+    for url in ("/", reverse("notices:list")):
+        text = page_text(officer_client.get(url))
+        assert "Needs your action" in text and waiting in text
+        assert f'href="{review_url(proposed)}"' in text
+    # Submitted: nothing waits for the officer any more.
+    mergers.staff_matches_review(
+        match_list_id=StaffMatchList.objects.get().pk,
+        officer=proposed.officer,
+        version=list_version(StaffMatchList.objects.get()),
+        choices={
+            row.pk: (row.record_id if row.decision != "pending" else None)
+            for row in rows(proposed).values()
+        },
+        submit=True,
+    )
+    assert "Needs your action" not in page_text(officer_client.get("/"))
+
+
 def test_the_notice_timeline_tells_the_matching_steps_in_words(officer_client, proposed):
     text = page_text(officer_client.get(reverse("notices:detail", args=[proposed.notice.pk])))
     assert "Staff account matches proposed" in text
