@@ -157,6 +157,16 @@ def submit_request(page: Page, url: str, moved, words: Words = ENGLISH) -> Trans
         f"{words('Previous school:')} {words.name(moved.previous)}"
     )
     check_accessibility(page)
+    # Next without a username: refused, and the page is a GET (post/redirect/get), so a
+    # refresh shows the same answers and errors without resubmitting anything.
+    step1.button("Next").click()
+    expect(page).to_have_title(re.compile(r"^" + re.escape(words("Error:"))))
+    expect(step1.dfes_number).to_have_value(moved.previous.dfes_number)
+    with page.expect_request(lambda request: request.is_navigation_request()) as reloaded:
+        page.reload()
+    assert reloaded.value.method == "GET"  # a form's answer would be POSTed again
+    expect(page).to_have_title(re.compile(r"^" + re.escape(words("Error:"))))
+    expect(step1.dfes_number).to_have_value(moved.previous.dfes_number)
     step1.username.fill(moved.old.username)
     step1.button("Next").click()
 
@@ -221,6 +231,9 @@ def headteacher_decides(new_context, url: str, moved, *, approve: bool) -> None:
     # Asked to sign in first; the token has already left the address bar.
     sign_in_page = SignIn(page, url).verify()
     assert token not in page.url
+    expect(sign_in_page.main).to_contain_text(
+        "Sign in to decide Siân Jones's request to keep their Hwb account."
+    )
     sign_in_page.sign_in(moved.headteacher.username)
 
     decision = Decision(page, url).verify()
@@ -250,7 +263,9 @@ def outcome_email(moved, *, approved: bool, words: Words = ENGLISH):
 
 def view_reviewed_request(page: Page, url: str, moved, words: Words = ENGLISH) -> TransferStatus:
     """The new account again: User management, the banner, View Request."""
-    sign_in(page, url, moved.new.username, words)
+    home = sign_in(page, url, moved.new.username, words)
+    # The landing page says so already, before User management.
+    expect(home.main).to_contain_text(words("Your Account transfer request has been reviewed"))
     dashboard = to_user_management(page, url, moved.new.username, words)
     expect(dashboard.reviewed_banner).to_be_visible()
     expect(dashboard.reviewed_banner).to_contain_text(words.name(moved.previous))
@@ -299,6 +314,7 @@ def proceed_and_sign_in_again(page: Page, url: str, moved, words: Words = ENGLIS
     refused = SignIn(page, url, words).verify()
     refused.sign_in(moved.new.username)
     expect(refused.error_summary).to_be_visible()
+    expect(refused.error_summary).to_contain_text(moved.old.username)  # the one to use now
     expect(refused.heading).to_be_visible()
     check_accessibility(page)
 
@@ -393,9 +409,10 @@ def test_approved_then_cancelled_both_accounts_stay_as_they_are(
 
 
 def test_the_whole_journey_in_welsh(page: Page, server_url, new_context, moved):
-    """Siân switches to Cymraeg once; every page after that is Welsh (<html lang="cy">, headings
-    from the Welsh catalogue), and axe passes on each."""
-    sign_in(page, server_url, moved.new.username).header.switch_to_welsh()
+    """Siân chooses Cymraeg once, on the sign-in page; every page after that is Welsh
+    (<html lang="cy">, headings from the Welsh catalogue), and axe passes on each."""
+    SignIn(page, server_url).goto().verify().header.switch_to_welsh()
+    SignIn(page, server_url, WELSH).verify().sign_in(moved.new.username)
     Home(page, server_url, WELSH, first_name="Siân").verify()
 
     submit_request(page, server_url, moved, WELSH).sign_out()
