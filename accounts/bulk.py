@@ -76,7 +76,8 @@ def _insert_from(
     """``INSERT INTO`` the model's table one row per row of ``source`` (a FROM clause, with its
     ``params``): ``columns`` maps a field's column to an SQL expression over the source's rows
     (without parameters), and every other concrete field takes its value from ``instance``."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # The database fills generated columns (the search name) itself.
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key or f.generated)]
     unknown = set(columns) - {f.column for f in fields}
     if unknown:
         raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
@@ -140,7 +141,9 @@ def accounts_insert_from(
     missing = [
         field.name
         for field in User._meta.concrete_fields
-        if not (field.primary_key or field.has_default() or field.null or field.blank)
+        if not (
+            field.primary_key or field.generated or field.has_default() or field.null or field.blank
+        )
         and field.attname not in given
         and field.column not in given
     ]

@@ -5,12 +5,24 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from core.db import Translate
 from schools.models import LocalAuthority, School
+
+# Accented letters a search folds to their plain ones ("Llŷr" is found by "llyr"): Welsh
+# diacritics and the commonest others, capitals too (SQLite's lower() is ASCII only).
+SEARCH_FOLDS = (
+    "àáâäãèéêëẽȩìíîïĩòóôöõùúûüũẁẃŵẅỳýŷÿỹćĉçǹńñņÀÁÂÄÃÈÉÊËẼȨÌÍÎÏĨÒÓÔÖÕÙÚÛÜŨẀẂŴẄỲÝŶŸỸĆĈÇǸŃÑŅ",
+    "aaaaaeeeeeeiiiiiooooouuuuuwwwwyyyyycccnnnnaaaaaeeeeeeiiiiiooooouuuuuwwwwyyyyycccnnnn",
+)
+
+
+def _search_folded(expression):
+    return Translate(expression, models.Value(SEARCH_FOLDS[0]), models.Value(SEARCH_FOLDS[1]))
 
 
 class UserManager(BaseUserManager):
@@ -64,6 +76,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    # The champion's search reads this: names and username, lower case, accents folded; kept
+    # by the database itself, so bulk writes (provisioning) keep it right too.
+    search_name = models.GeneratedField(
+        expression=_search_folded(
+            Lower(
+                Concat(
+                    "first_name",
+                    models.Value(" "),
+                    "last_name",
+                    models.Value(" "),
+                    "username",
+                    output_field=models.CharField(),
+                )
+            )
+        ),
+        output_field=models.CharField(max_length=300),
+        db_persist=True,
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     school = models.ForeignKey(
         School,

@@ -1,10 +1,13 @@
 """Reads of accounts, with authorisation in their names: they return the object or raise 404."""
 
+import re
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.text import ascii_fold
 from schools.identifiers import is_valid_upn, upn_hash
 from schools.models import School
 
@@ -37,6 +40,11 @@ def champion_school(user: User) -> School:
     return user.school
 
 
+def search_words(search: str) -> list[str]:
+    """A search as the folded words ``User.search_name`` holds (at most four)."""
+    return [word for word in re.split(r"[\s,;]+", ascii_fold(search).lower()) if word][:4]
+
+
 def school_accounts_for_champion(
     *, champion: User, search: str = "", kind: str = "", page: int | str = 1
 ) -> Page:
@@ -57,13 +65,10 @@ def school_accounts_for_champion(
         if is_valid_upn(search.upper()):
             accounts = accounts.filter(upn_hash=upn_hash(search))
         else:
-            # Every word must match a name or the username: "sian jones" finds Siân Jones.
-            for word in search.split()[:4]:
-                accounts = accounts.filter(
-                    Q(first_name__icontains=word)
-                    | Q(last_name__icontains=word)
-                    | Q(username__icontains=word)
-                )
+            # Every word must be part of the names or the username, in any order and with or
+            # without accents: "llyr griffiths" and "Griffiths, Llŷr" both find Llŷr Griffiths.
+            for word in search_words(search):
+                accounts = accounts.filter(search_name__contains=word)
     accounts = accounts.order_by("last_name", "first_name", "username")
     return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
 

@@ -60,6 +60,28 @@ def test_search_by_name_username_and_kind(champion_client, school, staff_member,
     assert learner.username in body and staff_member.username not in body
 
 
+def test_search_ignores_accents_case_and_the_order_of_the_words(champion_client, school):
+    llyr = make_account(school=school, first_name="Llŷr", last_name="ap Rhys")
+    osian = make_account(school=school, first_name="Osian", last_name="Griffiths")
+    make_account(school=school, first_name="Osian", last_name="Jones")
+    for search, found in [
+        ("Llyr", llyr),
+        ("LLŶR", llyr),
+        ("rhys llyr", llyr),
+        ("Griffiths, Osian", osian),
+        ("osian griffiths", osian),
+        ("gRiFfItHs", osian),
+    ]:
+        body = _list(champion_client, q=search).content.decode()
+        assert found.username in body, search
+        assert "1 account" in body, search
+
+
+def test_a_renamed_account_is_found_by_its_new_name(champion_client, school, staff_member):
+    User.objects.filter(pk=staff_member.pk).update(last_name="Ŵyn")  # a bulk write, as the MIS
+    assert staff_member.username in _list(champion_client, q="wyn").content.decode()
+
+
 def test_search_by_upn_matches_through_the_hash(champion_client, school):
     learner = make_account(
         school=school,
