@@ -171,6 +171,11 @@ class AccountSearchForm(forms.Form):
         choices=[("", _("All kinds"))] + list(User.Kind.choices),
     )
 
+    def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:  # only the kinds the school has
+            self.fields["kind"].choices = [("", _("All kinds")), *kinds]
+
 
 class PasswordResetConfirmForm(forms.Form):
     """Reset password's confirmation: a random key per form, so the same form sent twice (a

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.text import ascii_fold
@@ -69,8 +69,20 @@ def school_accounts_for_champion(
             # without accents: "llyr griffiths" and "Griffiths, Llŷr" both find Llŷr Griffiths.
             for word in search_words(search):
                 accounts = accounts.filter(search_name__contains=word)
-    accounts = accounts.order_by("last_name", "first_name", "username")
+    accounts = accounts.order_by("last_name", "first_name", "username").prefetch_related(
+        Prefetch(
+            "school_roles",
+            queryset=SchoolRole.objects.filter(school=school).order_by("role"),
+            to_attr="roles_here",
+        )
+    )
     return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+
+
+def school_account_kinds(school: School) -> list[tuple[str, str]]:
+    """The kinds of account a school has, as choices (the list's filter offers only these)."""
+    present = set(User.objects.filter(school=school).values_list("kind", flat=True).distinct())
+    return [(value, label) for value, label in User.Kind.choices if value in present]
 
 
 def account_for_champion(*, champion: User, pk: int) -> User:

@@ -164,7 +164,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @never_cache
 @recent_reauth_required
 def champion_account_list(request: HttpRequest) -> HttpResponse:
-    form = AccountSearchForm(request.GET or None)
+    school = selectors.champion_school(request.user)
+    form = AccountSearchForm(request.GET or None, kinds=selectors.school_account_kinds(school))
     search, kind = "", ""
     if form.is_valid():
         search, kind = form.cleaned_data["q"], form.cleaned_data["kind"]

@@ -129,6 +129,21 @@ def test_the_list_query_count_does_not_grow_with_the_school(champion_client, sch
     assert with_fifty == with_five
 
 
+def test_the_list_shows_roles_offers_only_the_kinds_present_and_leads_back(
+    champion_client, school, champion, headteacher, learner
+):
+    body = " ".join(_list(champion_client).content.decode().split())
+    row = body[body.index(headteacher.username) :]
+    row = row[: row.index("</tr>")]
+    assert "Headteacher</strong>" in row
+    champion_row = body[body.index(f">{champion.username}<") :]
+    assert "Digital champion</strong>" in champion_row[: champion_row.index("</tr>")]
+    kinds = body[body.index('name="kind"') : body.index("</select>", body.index('name="kind"'))]
+    assert 'value="learner"' in kinds and 'value="staff"' in kinds
+    assert 'value="governor"' not in kinds and 'value="ite_student"' not in kinds
+    assert '<a href="/user-management/" class="govuk-back-link">Back to User management</a>' in body
+
+
 def test_the_list_is_paginated(champion_client, school, settings):
     settings.HWB_PAGE_SIZE = 10
     for number in range(25):
