@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.reauth import recent_reauth_required
 from accounts.selectors import user_roles_at_school
+from provisioning.selectors import latest_sync_to_correct
 from school_changes.selectors.notices import notices_needing_officer
 from service_desk.selectors import may_ask_service_desk, school_is_new
 from transfers import selectors as transfer_selectors
@@ -25,10 +26,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     Account Transfer's banners: a reviewed request, and for a headteacher (or local-authority
     officer) the requests waiting for their decision."""
     user = request.user
+    roles = user_roles_at_school(user)
     return render(
         request,
         "pages/dashboard.html",
-        {"roles": user_roles_at_school(user), **transfer_selectors.transfer_waiting_actions(user)},
+        {
+            "roles": roles,
+            **transfer_selectors.transfer_waiting_actions(user),
+            "sync_to_correct": latest_sync_to_correct(user.school)
+            if "digital_champion" in roles
+            else None,
+        },
     )
 
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import AccountMove, AuditEntry, User
 from accounts.selectors import champion_school
 from schools.identifiers import upn_hash
 from schools.models import School
@@ -45,6 +47,27 @@ class CountRow:
 
 
 @dataclass
+class RunPeople:
+    """Who a run added, closed and moved in: the people whose credentials a champion hands out
+    (or collects), by name and username; each list at most PEOPLE_SHOWN long."""
+
+    added: list[User] = field(default_factory=list)
+    left: list[User] = field(default_factory=list)
+    moved_in: list[User] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.left or self.moved_in)
+
+    @property
+    def groups(self) -> list[tuple[str, list[User]]]:
+        return [
+            (gettext("New accounts"), self.added),
+            (gettext("Moved in from another school"), self.moved_in),
+            (gettext("Leavers: accounts closed"), self.left),
+        ]
+
+
+@dataclass
 class RunReport:
     """One run as its school's champion reads it."""
 
@@ -54,6 +77,7 @@ class RunReport:
     counts: list[CountRow]
     errors: list[RecordProblem]
     warnings: list[RecordProblem]
+    people: RunPeople = field(default_factory=RunPeople)
 
 
 @dataclass
@@ -102,6 +126,38 @@ def run_report_for_champion(*, champion: User, pk: int) -> RunReport:
         counts=run_counts(run),
         errors=run_problems(run, warnings=False),
         warnings=run_problems(run, warnings=True),
+        people=run_people(run),
+    )
+
+
+PEOPLE_SHOWN = 500
+
+
+def run_people(run: ProvisioningRun) -> RunPeople:
+    """The accounts a run created, deactivated and moved in, read from the audit log and the
+    account moves it recorded (three queries, whatever the school's size)."""
+    if run.dry_run or run.status != ProvisioningRun.Status.SUCCEEDED:
+        return RunPeople()
+
+    def accounts(ids) -> list[User]:
+        return list(
+            User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")[
+                :PEOPLE_SHOWN
+            ]
+        )
+
+    audited = AuditEntry.objects.filter(school_id=run.school_id, details__run=run.pk)
+    target_ids = Cast("target_id", BigIntegerField())
+    return RunPeople(
+        added=accounts(audited.filter(action="account.created").annotate(a=target_ids).values("a")),
+        left=accounts(
+            audited.filter(action="account.deactivated").annotate(a=target_ids).values("a")
+        ),
+        moved_in=accounts(
+            AccountMove.objects.filter(to_school_id=run.school_id, details__runs__to=run.pk).values(
+                "account_id"
+            )
+        ),
     )
 
 
@@ -253,6 +309,19 @@ def learners_kept_apart(*, school: School) -> list[MisLearner]:
 
 
 # --- The page -----------------------------------------------------------------------------------
+
+
+def latest_sync_to_correct(school: School) -> ProvisioningRun | None:
+    """The school's latest taken sync, when it has records its MIS should correct (for the
+    champion's dashboard); one query."""
+    taken = (ProvisioningRun.Status.SUCCEEDED, ProvisioningRun.Status.HELD)
+    latest = (
+        _school_runs(school)
+        .filter(status__in=taken, dry_run=False)
+        .order_by("-received_at", "-id")
+        .first()
+    )
+    return latest if latest is not None and latest.errors else None
 
 
 def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOverview:

@@ -1,6 +1,7 @@
 """The digital champion's Provisioning page: their school's syncs, the records their MIS should
 correct, and learners caught between two schools — and nobody else's."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -279,3 +280,41 @@ def test_both_lists_cost_the_same_queries_for_3_or_30_learners(
 
     assert few == many
     assert client.get(PAGE).content.decode().count("Evans") == 27
+
+
+def test_a_sync_names_who_it_added_and_who_left_and_runs_are_told_apart(champion_client, school):
+    upn = make_upn()
+    first = apply(
+        school,
+        learners=[
+            learner_record(upn, forename="Elin", surname="Roberts"),
+            learner_record(forename="Osian", surname="Griffiths"),
+        ],
+        staff=[staff_record("TL1", forename="Tomos", surname="Lewis")],
+    )
+    elin = User.objects.get(first_name="Elin")
+    body = " ".join(champion_client.get(detail(first)).content.decode().split())
+    assert "Who this sync changed" in body and "New accounts (3)" in body
+    assert f'Roberts, Elin</a></td> <td class="govuk-table__cell">{elin.username}</td>' in body
+    assert "Lewis, Tomos" in body
+    # The next sync: Osian has left; the list tells the two syncs apart to the second.
+    second = apply(school, learners=[learner_record(upn, forename="Elin", surname="Roberts")])
+    body = " ".join(champion_client.get(detail(second)).content.decode().split())
+    assert "Leavers: accounts closed" in body and "Griffiths, Osian" in body
+    assert "New accounts (" not in body
+    listing = " ".join(champion_client.get(PAGE).content.decode().split())
+    assert re.search(r"\d{1,2} \w+ \d{4}, \d\d:\d\d:\d\d", listing)  # to the second
+    assert f"(sync number {first.pk})" in listing and f"(sync number {second.pk})" in listing
+    assert "New: 3. Left: 0. Moved in: 0." in listing
+    assert "New: 0. Left: 2. Moved in: 0." in listing  # Osian and Tomos
+
+
+def test_the_dashboard_says_when_the_latest_sync_has_records_to_correct(
+    champion_client, school, run_with_errors
+):
+    body = " ".join(champion_client.get("/user-management/").content.decode().split())
+    assert "has 2 records to correct." in body  # the bad UPN and the caretaker
+    assert f'href="{PAGE}">See what to correct</a>' in body
+    apply(school, learners=[learner_record(forename="Elin", surname="Roberts")])  # all taken
+    body = champion_client.get("/user-management/").content.decode()
+    assert "See what to correct" not in body
