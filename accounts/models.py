@@ -320,7 +320,7 @@ class AccountMove(models.Model):
         verbose_name_plural = _("account moves")
 
     def __str__(self) -> str:
-        return f"{self.account_username}: {self.from_school_id} → {self.to_school_id}"
+        return f"{self.account_username}: {self.get_reason_display()}"
 
 
 class AccountMoveClaim(models.Model):
@@ -361,7 +361,7 @@ class AccountMoveClaim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.route}: {self.account_id} for {self.requester_id}"
+        return f"{self.get_route_display()}: {self.account} ← {self.requester}"
 
 
 class OutboundEmail(models.Model):

@@ -118,7 +118,8 @@ class ProvisioningRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.school.dfes_number} {self.status}"
+        received = f"{self.received_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.school.dfes_number} {received} {self.get_status_display()}"
 
 
 class MisLearner(models.Model):
@@ -153,7 +154,7 @@ class MisLearner(models.Model):
         indexes = [models.Index(fields=["upn_hash"])]
 
     def __str__(self) -> str:
-        return f"{self.forename} {self.surname} ({self.school_id})"
+        return f"{self.forename} {self.surname}"
 
 
 class MisStaff(models.Model):
@@ -194,7 +195,7 @@ class MisStaff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.staff_code} {self.forename} {self.surname} ({self.school_id})"
+        return f"{self.forename} {self.surname}, staff code {self.staff_code}"
 
 
 class PlacementReminder(models.Model):
@@ -218,7 +219,7 @@ class PlacementReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.placement_end}"
+        return f"{self.account} {self.placement_end:%Y-%m-%d}"
 
 
 class HeldLearnerMove(models.Model):
@@ -296,4 +297,6 @@ class HeldLearnerMove(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {self.from_school_id} → {self.to_school_id} ({self.status})"
+        return (
+            f"{self.account}: {self.from_school} → {self.to_school} ({self.get_status_display()})"
+        )

@@ -3,11 +3,12 @@ matches, approve a submitted list (the accounts then move), or return it with a 
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -56,13 +57,12 @@ class StaffMatchListAdmin(ReadOnlyAdmin):
     """Each list and its rows; the buttons call the merger services, never the ORM."""
 
     list_display = (
-        "id",
         "notice",
         "status",
         "submitted_by_username",
         "submitted_at",
         "approved_by_username",
-        "to_move",
+        "will_move",
         "moved",
         "skipped",
         "finished_at",
@@ -90,6 +90,20 @@ class StaffMatchListAdmin(ReadOnlyAdmin):
     fields = readonly_fields
     inlines = [StaffMatchInline]
     change_form_template = "admin/school_changes/staffmatchlist/change_form.html"
+
+    def get_queryset(self, request):
+        # Before approval, how many accounts the list would move (the rows given a record).
+        chosen = Q(
+            matches__record__isnull=False,
+            matches__decision__in=(StaffMatch.Decision.CONFIRMED, StaffMatch.Decision.CORRECTED),
+        )
+        return super().get_queryset(request).annotate(chosen=Count("matches", filter=chosen))
+
+    @admin.display(description=_("accounts to move"))
+    def will_move(self, match_list: StaffMatchList) -> int:
+        if match_list.status in (StaffMatchList.Status.PROPOSED, StaffMatchList.Status.SUBMITTED):
+            return match_list.chosen
+        return match_list.to_move
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
@@ -126,11 +140,24 @@ class StaffMatchListAdmin(ReadOnlyAdmin):
         opts = self.opts
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[match_list.pk])
 
-    @method_decorator(require_POST)
     def approve_view(self, request: HttpRequest, object_id: str):
+        """GET: what approving does (how many accounts move, and when); POST: approve."""
         if not self.has_decide_permission(request):
             raise PermissionDenied
-        match_list = get_object_or_404(StaffMatchList, pk=object_id)
+        match_list = get_object_or_404(
+            self.get_queryset(request).select_related("notice"), pk=object_id
+        )
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": match_list,
+                "title": gettext("Approve and move accounts"),
+                "moves_later": match_list.notice.effective_date > timezone.localdate(),
+            }
+            return TemplateResponse(
+                request, "admin/school_changes/staffmatchlist/approve.html", context
+            )
         try:
             match_list = mergers.staff_match_list_approve(
                 match_list_id=match_list.pk, actor=request.user, ip_address=client_ip(request)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimelineEvent
@@ -101,7 +102,14 @@ class SchoolNotice(models.Model):
         indexes = [models.Index(fields=["local_authority", "status"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_kind_display()} {self.effective_date:%Y-%m-%d}"
+        return str(
+            _("%(kind)s (notice %(number)s), %(date)s")
+            % {
+                "kind": self.get_kind_display(),
+                "number": self.pk,
+                "date": date_format(self.effective_date, "j F Y"),
+            }
+        )
 
     @property
     def is_open(self) -> bool:

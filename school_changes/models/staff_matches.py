@@ -62,7 +62,7 @@ class StaffMatchList(models.Model):
         verbose_name_plural = _("staff match lists")
 
     def __str__(self) -> str:
-        return f"#{self.pk} ({self.notice})"
+        return str(_("Staff matches: %(notice)s") % {"notice": self.notice})
 
     @property
     def moves_later(self) -> bool:
@@ -186,7 +186,7 @@ class StaffMatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_username} → {self.record_id or self.proposed_record_id or '-'}"
+        return f"{self.account_username}: {self.get_decision_display()}"
 
     @property
     def skip_reason_text(self) -> str:

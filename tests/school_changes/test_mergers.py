@@ -504,6 +504,16 @@ def test_approval_moves_the_confirmed_accounts(
 ):
     match_list = StaffMatchList.objects.get()
     url = reverse("admin:school_changes_staffmatchlist_approve", args=[match_list.pk])
+    # Before approval, the list says how many accounts would move; the row names no ids.
+    listing = page_text(admin_client.get(reverse("admin:school_changes_staffmatchlist_changelist")))
+    assert re.search(r'class="field-will_move">4</td>', listing)
+    assert f"Merger (notice {submitted.notice.pk}), 1 September 2026" in listing
+    assert not re.search(r"#\d+ \(", listing)
+    # The button leads to a confirmation first: what moves, and when; nothing changes yet.
+    confirm = page_text(admin_client.get(url))
+    assert "4 accounts move to their new school" in confirm
+    assert "date has come: they move as soon as you approve." in confirm
+    assert StaffMatchList.objects.get().status == "submitted"
     with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly
         response = admin_client.post(url)
     assert response.status_code == 302

@@ -118,7 +118,7 @@ class TransferRequest(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.previous_username} → {self.requester_username}"
+        return f"{self.previous_username} → {self.requester_username}"
 
     @property
     def is_open(self) -> bool:
