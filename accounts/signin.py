@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 # Why a request was refused, for the lock-out page (set on the request by the handler).
 LOCKED_ADDRESS = "address"
@@ -123,3 +124,27 @@ def signin_records_remove_expired(*, days: int | None = None) -> dict[str, int]:
         "failure_logs": AccessFailureLog.objects.filter(attempt_time__lt=old).delete()[0],
     }
     return removed
+
+
+def attempts_with_lock_state(attempts: QuerySet) -> QuerySet:
+    """Failed sign-in records annotated with ``username_failures`` (the username's failures
+    within the cool-off, from every address) and ``username_last`` (its latest), in one query:
+    what the lock of that username is now."""
+    recent = AccessAttempt.objects.filter(
+        username=OuterRef("username"), attempt_time__gte=_threshold()
+    ).order_by()
+    total = recent.values("username").annotate(total=Sum("failures_since_start")).values("total")
+    latest = recent.order_by("-attempt_time").values("attempt_time")[:1]
+    return attempts.annotate(
+        username_failures=Coalesce(Subquery(total), 0), username_last=Subquery(latest)
+    )
+
+
+def lock_state_text(*, failures: int, last) -> str:
+    """"Locked until 09:42" or "4 attempts left", in the reader's language."""
+    limit = settings.AXES_FAILURE_LIMIT
+    if failures >= limit and last is not None:
+        until = timezone.localtime(last + get_cool_off())
+        return gettext("Locked until %(time)s") % {"time": until.strftime("%H:%M")}
+    left = max(limit - failures, 0)
+    return ngettext("%(count)d attempt left", "%(count)d attempts left", left) % {"count": left}

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyAdmin
 from core.http import client_ip
 
-from .. import services
+from .. import services, signin
 from ..models import User
 
 
@@ -53,7 +53,7 @@ class SignInFailureAdmin(ReadOnlyAdmin):
     """Failed sign-ins within the cool-off (django-axes). Locks are lifted by the actions, which
     go through the audited services, never by deleting rows."""
 
-    list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")
+    list_display = ("when", "username", "ip_address", "failures", "state", "path_info")
     list_filter = ("attempt_time", "path_info")
     search_fields = ("username", "ip_address")
     date_hierarchy = "attempt_time"
@@ -66,6 +66,23 @@ class SignInFailureAdmin(ReadOnlyAdmin):
         "user_agent",
     )
     actions = ["unlock_accounts", "unlock_addresses"]
+
+    def get_queryset(self, request):
+        return signin.attempts_with_lock_state(super().get_queryset(request))
+
+    @admin.display(description=_("last failed"), ordering="attempt_time")
+    def when(self, attempt: AccessAttempt):
+        return attempt.attempt_time
+
+    @admin.display(description=_("failed attempts"), ordering="failures_since_start")
+    def failures(self, attempt: AccessAttempt) -> int:
+        return attempt.failures_since_start
+
+    @admin.display(description=_("the username's lock now"))
+    def state(self, attempt: AccessAttempt) -> str:
+        return signin.lock_state_text(
+            failures=attempt.username_failures, last=attempt.username_last
+        )
 
     @admin.action(description=_("Unlock the accounts of the selected usernames"))
     def unlock_accounts(self, request, queryset):

@@ -1,6 +1,8 @@
 """Lock-out after failed sign-ins: per account, never per school; an address ceiling against
 password spraying; unlocking by digital champions and the Hwb team."""
 
+import re
+
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
@@ -230,6 +232,21 @@ def test_failed_sign_ins_in_the_admin_are_lifted_only_through_the_services(
     hwb_team_client.post(changelist, {"action": "unlock_accounts", "_selected_action": [row.pk]})
     assert _sign_in(staff_member.username, PASSWORD).status_code == 302
     assert AuditEntry.objects.filter(action="account.unlocked").count() == 1
+
+
+def test_the_admin_tells_each_usernames_lock_in_words_in_english_and_welsh(
+    hwb_team_client, staff_member, learner
+):
+    _lock(staff_member)
+    _sign_in(learner.username, "Wrong-Guess-1")
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    english = " ".join(hwb_team_client.get(changelist).content.decode().split())
+    assert "4 attempts left" in english
+    assert re.search(r"Locked until \d\d:\d\d", english)
+    hwb_team_client.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    welsh = " ".join(hwb_team_client.get(changelist).content.decode().split())
+    assert "4 ymgais ar ôl" in welsh
+    assert re.search(r"Wedi’i gloi tan \d\d:\d\d", welsh)
 
 
 def test_a_school_role_holders_lock_is_not_lifted_by_a_champion_through_the_service(
