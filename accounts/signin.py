@@ -141,7 +141,7 @@ def attempts_with_lock_state(attempts: QuerySet) -> QuerySet:
 
 
 def lock_state_text(*, failures: int, last) -> str:
-    """"Locked until 09:42" or "4 attempts left", in the reader's language."""
+    """ "Locked until 09:42" or "4 attempts left", in the reader's language."""
     limit = settings.AXES_FAILURE_LIMIT
     if failures >= limit and last is not None:
         until = timezone.localtime(last + get_cool_off())

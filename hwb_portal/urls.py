@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 
 from . import dashboards, views
+from .work_queue import work_queue_view
 
 admin.site.site_header = _("Hwb team administration")
 admin.site.site_title = _("Hwb team administration")
@@ -29,6 +30,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.language_switch, name="set_language"),
+    path("admin/work-queue/", admin.site.admin_view(work_queue_view), name="admin_work_queue"),
     path("admin/", admin.site.urls),
     path("api/provisioning/v1/", include("provisioning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -86,3 +86,52 @@ def test_school_staff_cannot_enter_the_admin(client, staff_member):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def test_the_work_queue_lists_what_waits_for_the_hwb_team_with_its_age(admin_client, school):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from provisioning.models import ProvisioningRun
+    from school_changes.models import SchoolNotice
+
+    now = timezone.now()
+    held = ProvisioningRun.objects.create(
+        school=school,
+        status=ProvisioningRun.Status.HELD,
+        extracted_at=now - timedelta(days=3),
+        received_at=now - timedelta(days=3),
+        failure_reason="The snapshot would close 80 of 100 accounts.",
+    )
+    ProvisioningRun.objects.create(
+        school=school,
+        status=ProvisioningRun.Status.FAILED,
+        extracted_at=now - timedelta(days=30),
+        received_at=now - timedelta(days=30),
+        failure_reason="An old failure, long put right.",
+    )
+    notice = SchoolNotice.objects.create(
+        kind=SchoolNotice.Kind.NEW_SCHOOL,
+        local_authority=school.local_authority,
+        effective_date=now.date() + timedelta(weeks=12),
+        new_school_name="Ysgol Newydd",
+    )
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'href="/admin/work-queue/"' in index
+    body = " ".join(admin_client.get("/admin/work-queue/").content.decode().split())
+    assert "Provisioning runs held for review (1)" in body
+    assert "The snapshot would close 80 of 100 accounts." in body
+    assert reverse("admin:provisioning_provisioningrun_change", args=[held.pk]) in body
+    assert "3 days" in body
+    assert "An old failure" not in body  # failed runs: the last 7 days only
+    assert "New notices of school changes (1)" in body
+    assert reverse("admin:school_changes_schoolnotice_change", args=[notice.pk]) in body
+    assert "Staff matches to approve (0)" in body and "Nothing waiting." in body
+
+
+def test_the_work_queue_is_for_the_hwb_team_only(client, school):
+    staff = make_account(school=school)
+    client.force_login(staff)
+    response = client.get("/admin/work-queue/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
