@@ -2,7 +2,7 @@
 """Two schools' Provisioning Clients, against a running portal: a learner changes school.
 
 Standard library only, so it runs anywhere Python 3.11 does. It plays school A's and school B's
-clients through the API (../shared/docs/provisioning-api.md):
+clients through the API (docs/provisioning-api.md):
 
 1. A sends its roll with a new learner on roll           -> the learner's account is created at A;
 2. B sends its roll, without the learner;

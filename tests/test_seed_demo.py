@@ -28,6 +28,54 @@ def test_seed_demo_provisions_four_schools_and_is_safe_to_repeat(db, capsys):
     assert User.objects.filter(kind="governor", school__dfes_number__in=four).count() == 4
 
 
+def test_run_again_the_demo_says_where_its_journeys_stand_now(transactional_db, capsys, settings):
+    """Run as scripts/run runs it (no test transaction: --reset empties the tables)."""
+    from transfers.models import TransferRequest
+    from transfers.services import transfer_decide, transfer_proceed, transfer_request_submit
+
+    settings.HWB_PORTAL_URL = "http://127.0.0.1:8123"
+    call_command("seed_demo", "--reset")  # the authorities back, whatever ran before
+    first = capsys.readouterr().out
+    assert "Sign in at http://127.0.0.1:8123" in first
+    assert "give DfES number 6612001 and username joness" in first
+    assert "Cardiff, DfES 6812003" in first
+    assert "was here already" not in first and "The database was emptied" in first
+    new = User.objects.get(username="joness2")
+    request = transfer_request_submit(
+        requester=new,
+        previous_dfes="6612001",
+        previous_username="joness",
+        message="Please let me keep my account.",
+        headteacher_confirmed=True,
+    )
+    call_command("seed_demo")
+    waiting = capsys.readouterr().out
+    assert "was here already and has not been changed" in waiting
+    assert "waiting for its headteacher ellisg" in waiting
+    assert "give DfES number" not in waiting
+    transfer_decide(
+        request_id=request.pk, decider=User.objects.get(username="ellisg"), approve=True
+    )
+    transfer_proceed(request_id=request.pk, requester=new)
+    assert TransferRequest.objects.get().status == "completed"
+    call_command("seed_demo")
+    done = capsys.readouterr().out
+    assert "Siân Jones moved her account joness to Brynrefail" in done
+    assert "joness2 is closed" in done
+    # --reset starts afresh: the first run's story again, the journey undone.
+    call_command("seed_demo", "--reset")
+    fresh = capsys.readouterr().out
+    assert "give DfES number 6612001 and username joness" in fresh
+    assert not TransferRequest.objects.exists()
+    assert User.objects.get(username="joness").school.dfes_number == "6612001"
+
+
+def test_reset_is_refused_outside_the_local_settings(db, settings):
+    settings.HWB_DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="--reset empties the database"):
+        call_command("seed_demo", "--reset", "--i-know-this-is-not-production")
+
+
 def test_the_demo_shows_a_learner_move_and_a_run_with_errors(db, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out

@@ -18,3 +18,12 @@ STORAGES = {
 # Serve static files straight from static/ (no collectstatic needed to run locally).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# A quiet terminal for the demo: no line per eager task, no autoreloader chatter (twice, one per
+# process), no kombu note about the in-memory broker having no host name.
+LOGGING["loggers"].update(  # noqa: F405
+    {
+        "celery": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
+        "kombu": {"level": "ERROR"},
+    }
+)

@@ -1,7 +1,7 @@
 """The contract's JSON: schema-only serializers for the OpenAPI document, and run_as_contract.
 
 The snapshot is never deserialised through these classes (provisioning.snapshots reads it, much
-faster); they exist so that /api/schema/ documents ../shared/docs/provisioning-api.md exactly.
+faster); they exist so that /api/schema/ documents docs/provisioning-api.md exactly.
 """
 
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""The Provisioning Client API answers exactly as ../shared/docs/provisioning-api.md says."""
+"""The Provisioning Client API answers exactly as docs/provisioning-api.md says."""
 
 import json
 from datetime import UTC, datetime, timedelta

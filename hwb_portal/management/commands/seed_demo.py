@@ -3,12 +3,14 @@
 Each school's roll arrives as a Provisioning Client would send it, so the accounts, usernames,
 headteachers, runs (one with record errors) and a learner's move from a primary to a secondary
 are all made by the real services. Safe to run again: a school already provisioned is left as
-it is.
+it is, and the report says where each demo journey stands now (who has moved, what is done).
+``--reset`` (local settings only) empties the database and starts the demo afresh.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +20,11 @@ from accounts.services import account_password_set, school_role_grant
 from provisioning.credentials import client_token_issue
 from provisioning.models import MisStaff, ProvisioningRun
 from provisioning.services.runs import snapshot_import
-from schools.identifiers import upn_from_digits
+from school_changes.models import StaffMatchList
+from schools.identifiers import WELSH_LOCAL_AUTHORITIES, upn_from_digits
 from schools.models import LocalAuthority, School
+from service_desk.models import ServiceDeskRequest
+from transfers.models import TransferRequest
 
 from ._demo_second_factor import DEMO_TOTP_KEY_TEXT, demo_second_factors_give
 from ._school_changes_demo import mover_records, new_school_seed, school_changes_seed
@@ -139,6 +144,11 @@ class Command(BaseCommand):
             dest="not_production",
             help="Load the demo data outside the local settings (a throwaway demo server).",
         )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the database first and start the demo afresh (local settings only).",
+        )
 
     def handle(self, *args, **options):
         # The demo's accounts share a password printed in the README, one is a superuser: a
@@ -150,7 +160,20 @@ class Command(BaseCommand):
                 "with --i-know-this-is-not-production. For a real portal, create the Hwb "
                 "team's first account with: python manage.py createsuperuser"
             )
+        if options["reset"]:
+            if not settings.HWB_DEMO_DATA_ALLOWED:
+                raise CommandError("--reset empties the database: it runs only locally.")
+            self._reset()
         self._seed()
+
+    def _reset(self) -> None:
+        """Every row gone (Django's flush), then the 22 local authorities back."""
+        call_command("flush", interactive=False, verbosity=0)
+        for code, (name_en, name_cy) in WELSH_LOCAL_AUTHORITIES.items():
+            LocalAuthority.objects.update_or_create(
+                code=code, defaults={"name_en": name_en, "name_cy": name_cy}
+            )
+        self.stdout.write("The database was emptied; the demo starts afresh.")
 
     @transaction.atomic
     def _seed(self):
@@ -173,13 +196,19 @@ class Command(BaseCommand):
                 "hwbadmin", DEMO_PASSWORD, first_name="Hwb", last_name="Admin"
             )
         tokens = {}
-        if not ProvisioningRun.objects.filter(school__in=schools.values()).exists():
+        fresh = not ProvisioningRun.objects.filter(school__in=schools.values()).exists()
+        if fresh:
             tokens = self._provision(schools, now, hwb_team)
         changes = school_changes_seed(now=now, hwb_team=hwb_team, password=DEMO_PASSWORD)
         if changes["token"]:
             tokens[changes["notice"].school.dfes_number] = changes["token"]
         mover = new_school_seed(now=now, previous_school=schools["6812003"], password=DEMO_PASSWORD)
         demo_second_factors_give()
+        if not fresh:
+            self.stdout.write(
+                "The demo data was here already and has not been changed; this is where its "
+                "journeys stand now (python manage.py seed_demo --reset starts afresh)."
+            )
         self._report({dfes: schools[dfes] for dfes, *_names in SCHOOLS}, tokens)
         self._report_school_changes(changes, mover)
         self.stdout.write(
@@ -274,7 +303,7 @@ class Command(BaseCommand):
 
     def _report(self, schools, tokens) -> None:
         self.stdout.write(
-            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
+            self.style.SUCCESS(f"Demo data is ready. Sign in at {settings.HWB_PORTAL_URL}")
         )
         self.stdout.write(f"Password of every account marked * : {DEMO_PASSWORD}")
         roles = dict(
@@ -291,13 +320,7 @@ class Command(BaseCommand):
                 label = roles.get(account.pk, account.kind).replace("_", " ")
                 self.stdout.write(f"  {school.name_en:30} {label:18} {account.username}{star}")
             self.stdout.write(f"  {school.name_en:30} {'learners':18} and {others} more")
-        mover = MisStaff.objects.filter(school__dfes_number="6614002", staff_code="SJO9").first()
-        if mover and mover.account:
-            self.stdout.write(
-                f"Siân Jones left Llanberis (her account joness) for Brynrefail, where the MIS "
-                f"gave her {mover.account.username} *: signed in as {mover.account.username}, "
-                "open User management, My Profile, Account Transfer."
-            )
+        self.stdout.write(_transfer_story())
         move = AccountMove.objects.filter(to_school__in=schools.values()).first()
         if move:
             self.stdout.write(
@@ -323,21 +346,89 @@ class Command(BaseCommand):
             "area (/local-authority/) sends notices of new schools, mergers and closures."
         )
         if notice is not None and notice.school is not None:
-            closing = ", ".join(s.name_en for s in notice.closing_schools.order_by("dfes_number"))
-            self.stdout.write(
-                f"Merger notice #{notice.pk}: {closing} become {notice.school.name_en} "
-                f"({notice.school.dfes_number}) on {notice.effective_date:%d %B %Y}. Its staff "
-                f"matches are proposed: as {officer.username}, open the notice, review and "
-                "submit them; then as hwbadmin approve them in the admin (Staff match lists)."
-            )
+            self.stdout.write(_merger_story(notice, officer))
         if mover is not None:
-            new, previous = mover
-            previous_text = (
-                f"his account at Treganna was {previous.username} *" if previous else "Treganna"
-            )
-            self.stdout.write(
-                f"Ifan Morris moved from Treganna (Cardiff) to Cae Top, a new Gwynedd school, "
-                f"which gave him {new.username} *; {previous_text}. Signed in as {new.username}: "
-                "User management, My Profile, Keep my existing Hwb account. The authorisation "
-                "email for Treganna's headteacher lands in var/mail/."
-            )
+            self.stdout.write(_service_desk_story(*mover))
+
+
+# --- Where each demo journey stands now (the report is true on every run) ----------------------
+
+
+def _transfer_story() -> str:
+    """Siân Jones's Account Transfer from Llanberis (6612001) to Brynrefail."""
+    record = MisStaff.objects.filter(school__dfes_number="6614002", staff_code="SJO9").first()
+    request = (
+        TransferRequest.objects.filter(previous_username="joness")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    new = request.requester_username if request else (record.account.username if record else "")
+    Status = TransferRequest.Status
+    if request is None:
+        return (
+            f"Siân Jones left Llanberis (DfES 6612001, her account joness) for Brynrefail, where "
+            f"the MIS gave her {new} *: signed in as {new}, open User management, My Profile, "
+            "Account Transfer, and give DfES number 6612001 and username joness."
+        )
+    if request.status == Status.SUBMITTED:
+        return (
+            f"Siân Jones ({new}) has asked to keep joness from Llanberis (6612001): waiting for "
+            "its headteacher ellisg *, whose email (with the link) is in var/mail/."
+        )
+    if request.status == Status.APPROVED:
+        return (
+            f"Siân Jones's request to keep joness was approved: signed in as {new}, User "
+            "management, View Request, Proceed with transfer (or Cancel Request)."
+        )
+    if request.status == Status.COMPLETED:
+        return (
+            f"Siân Jones moved her account joness to Brynrefail with Account Transfer: she signs "
+            f"in as joness *; {new} is closed and will be deleted after 12 months."
+        )
+    return (
+        f"Siân Jones's request to keep joness ended: {request.get_status_display().lower()}. "
+        f"Signed in as {new} she may ask again (DfES number 6612001, username joness)."
+    )
+
+
+def _merger_story(notice, officer) -> str:
+    closing = ", ".join(s.name_en for s in notice.closing_schools.order_by("dfes_number"))
+    where = (
+        f"Merger notice {notice.pk}: {closing} become {notice.school.name_en} "
+        f"({notice.school.dfes_number}) on {notice.effective_date:%d %B %Y}."
+    )
+    match_list = StaffMatchList.objects.filter(notice=notice).first()
+    status = match_list.status if match_list else None
+    if status == StaffMatchList.Status.SUBMITTED:
+        return f"{where} Its staff matches wait for hwbadmin's approval (admin, Staff match lists)."
+    if status == StaffMatchList.Status.APPROVED:
+        return (
+            f"{where} Its staff matches are approved: {match_list.to_move} accounts move on "
+            f"{notice.effective_date:%d %B %Y}, the notice's date (a daily job moves them)."
+        )
+    if status == StaffMatchList.Status.COMPLETED:
+        return f"{where} Its staff accounts have moved: {match_list.moved} moved."
+    return (
+        f"{where} Its staff matches are proposed: as {officer.username}, open the notice, review "
+        "and submit them; then as hwbadmin approve them in the admin (Staff match lists)."
+    )
+
+
+def _service_desk_story(new, previous) -> str:
+    previous_text = f"his account at Treganna was {previous.username} *" if previous else "Treganna"
+    request = (
+        ServiceDeskRequest.objects.filter(requester_username=new.username)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    story = (
+        f"Ifan Morris moved from Treganna (Cardiff, DfES 6812003) to Cae Top, a new Gwynedd "
+        f"school, which gave him {new.username} *; {previous_text}."
+    )
+    if request is None:
+        return (
+            f"{story} Signed in as {new.username}: User management, My Profile, Keep my "
+            "existing Hwb account, DfES number 6812003. The authorisation email for Treganna's "
+            "headteacher lands in var/mail/."
+        )
+    return f"{story} His service-desk request: {request.get_status_display().lower()}."
