@@ -204,7 +204,9 @@ class Command(BaseCommand):
             tokens[changes["notice"].school.dfes_number] = changes["token"]
         mover = new_school_seed(now=now, previous_school=schools["6812003"], password=DEMO_PASSWORD)
         demo_second_factors_give()
-        if not fresh:
+        if fresh:
+            self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        else:
             self.stdout.write(
                 "The demo data was here already and has not been changed; this is where its "
                 "journeys stand now (python manage.py seed_demo --reset starts afresh)."
@@ -302,9 +304,7 @@ class Command(BaseCommand):
         }
 
     def _report(self, schools, tokens) -> None:
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data is ready. Sign in at {settings.HWB_PORTAL_URL}")
-        )
+        self.stdout.write(f"Sign in at {settings.HWB_PORTAL_URL}")
         self.stdout.write(f"Password of every account marked * : {DEMO_PASSWORD}")
         roles = dict(
             SchoolRole.objects.filter(school__in=schools.values()).values_list("user_id", "role")
