@@ -135,3 +135,53 @@ def test_the_work_queue_is_for_the_hwb_team_only(client, school):
     client.force_login(staff)
     response = client.get("/admin/work-queue/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def _our_english_phrases() -> set[str]:
+    """Our own catalogue's English phrases of three words or more whose Welsh differs (each a
+    phrase a Welsh page must not show in English)."""
+    import gettext
+    from pathlib import Path
+
+    compiled = Path(__file__).resolve().parents[1] / "locale/cy/LC_MESSAGES/django.mo"
+    with compiled.open("rb") as catalogue:
+        messages = gettext.GNUTranslations(catalogue)._catalog
+    return {
+        english
+        for english, welsh in messages.items()
+        if isinstance(english, str)
+        and "%" not in english
+        and "{" not in english
+        and len(english.split()) >= 3
+        and welsh
+        and welsh != english
+    }
+
+
+def test_the_admin_in_welsh_shows_none_of_our_text_in_english(admin_client, school, staff_member):
+    import html
+    import re
+
+    phrases = _our_english_phrases()
+    assert len(phrases) > 300  # the catalogue was read
+
+    def text_of(page: str) -> str:
+        body = admin_client.get(page).content.decode()
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+    # In English the same check finds our phrases (so in Welsh it would find any left over).
+    assert [phrase for phrase in phrases if phrase in text_of("/admin/work-queue/")]
+    admin_client.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    pages = [reverse("admin:index"), "/admin/work-queue/"] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+        if model._meta.app_label
+        in {"schools", "accounts", "provisioning", "school_changes", "transfers", "service_desk"}
+    ]
+    english = {}
+    for page in pages:
+        text = text_of(page)
+        found = [phrase for phrase in phrases if phrase in text]
+        if found:
+            english[page] = found
+    assert not english, english
