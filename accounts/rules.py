@@ -113,3 +113,37 @@ def password_reset_refusal(*, actor: User | None, account: User) -> str | None:
     """Why ``actor`` may not reset this account's password, in words; None if they may."""
     refusal = account_management_refusal(actor=actor, account=account)
     return str(_RESET_REFUSALS[refusal]) if refusal is not None else None
+
+
+def champion_role_refusal(*, actor: User, account: User, promote: bool) -> str:
+    """Why ``actor`` may not make ``account`` a digital champion (``promote``) or stop it being
+    one; empty if they may. Champions and the headteacher act for their own school (the Hwb
+    team for any); only active school staff are champions; a champion cannot remove themselves,
+    and a school keeps at least one champion."""
+    school_id = account.school_id
+    headteacher = (
+        actor.is_active
+        and actor.school_id == school_id
+        and SchoolRole.objects.filter(
+            user=actor, school_id=school_id, role=SchoolRole.Role.HEADTEACHER
+        ).exists()
+    )
+    if not (is_hwb_team(actor) or headteacher or champion_school_id(actor) == school_id):
+        return str(_("Only the school's digital champions and headteacher choose its champions."))
+    if promote and (not account.is_active or account.kind != User.Kind.STAFF):
+        return str(_("Only active staff of the school can be digital champions."))
+    if promote:
+        return ""
+    if actor.pk == account.pk and not headteacher:
+        return str(
+            _(
+                "You cannot stop being a digital champion yourself: ask another champion or the "
+                "headteacher."
+            )
+        )
+    others = SchoolRole.objects.filter(
+        school_id=school_id, role=SchoolRole.Role.DIGITAL_CHAMPION
+    ).exclude(user=account)
+    if not others.exists():
+        return str(_("A school keeps at least one digital champion: make someone else one first."))
+    return ""

@@ -32,6 +32,11 @@ urlpatterns = [
         name="champion_account",
     ),
     path(
+        "user-management/accounts/<int:pk>/digital-champion/",
+        views.champion_role,
+        name="champion_role",
+    ),
+    path(
         "user-management/accounts/<int:pk>/unlock/",
         views.champion_account_unlock,
         name="champion_account_unlock",

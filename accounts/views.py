@@ -25,6 +25,7 @@ from .forms import (
     ReauthForm,
     SignInForm,
 )
+from .models import SchoolRole
 from .reauth import reauth_mark, recent_reauth_required
 from .second_factor import second_factor_required
 from .shown_once import one_time_password_keep, one_time_password_take
@@ -183,14 +184,52 @@ def champion_account_list(request: HttpRequest) -> HttpResponse:
 @recent_reauth_required
 def champion_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_for_champion(champion=request.user, pk=pk)
+    is_champion = SchoolRole.Role.DIGITAL_CHAMPION in selectors.user_roles_at_school(account)
     return render(
         request,
         "accounts/champion_account_detail.html",
         {
             "account": account,
             "reset_refusal": rules.password_reset_refusal(actor=request.user, account=account),
+            "is_champion": is_champion,
+            "champion_refusal": rules.champion_role_refusal(
+                actor=request.user, account=account, promote=not is_champion
+            ),
         },
     )
+
+
+@never_cache
+@recent_reauth_required
+@require_POST
+def champion_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the account a digital champion, or stop it being one; back to its page."""
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    champion = request.POST.get("champion") == "yes"
+    try:
+        changed = services.champion_role_set(
+            actor=request.user, account=account, champion=champion, ip_address=client_ip(request)
+        )
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        if changed and champion:
+            messages.success(
+                request,
+                _(
+                    "%(name)s is now a digital champion. At their next sign-in they will set up "
+                    "two-step verification."
+                )
+                % {"name": account.get_full_name()},
+            )
+        elif changed:
+            messages.success(
+                request,
+                _("%(name)s is no longer a digital champion.") % {"name": account.get_full_name()},
+            )
+    if not champion and account.pk == request.user.pk:
+        return redirect("user_management")  # no longer theirs to manage
+    return redirect("accounts:champion_account", pk=account.pk)
 
 
 @never_cache

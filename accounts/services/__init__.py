@@ -29,7 +29,7 @@ from .passwords import (
     account_password_set,
     one_time_password_generate,
 )
-from .roles import school_role_grant
+from .roles import champion_role_set, school_role_grant
 from .sessions import account_language_set, account_session_record, account_sessions_end
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "audit_record",
     "one_time_password_generate",
     "school_role_grant",
+    "champion_role_set",
     "schools_import_audited",
     "signin_address_unlock",
 ]

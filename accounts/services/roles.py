@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from schools.models import School
 
 from ..models import SchoolRole, User
+from ..rules import champion_role_refusal
 from .audit import audit_record
 from .errors import AccountError
 
@@ -47,3 +48,38 @@ def school_role_grant(
             details={"role": role},
         )
     return school_role
+
+
+@transaction.atomic
+def champion_role_set(
+    *, actor: User, account: User, champion: bool, ip_address: str | None = None
+) -> bool:
+    """Make ``account`` a digital champion of its school, or stop it being one (the rules in
+    ``champion_role_refusal``; the school's roles locked, so two champions removing each other at
+    once cannot leave it with none). A new champion sets up the second factor at their next
+    sign-in. Returns whether anything changed."""
+    account = User.objects.select_for_update().get(pk=account.pk)
+    list(SchoolRole.objects.select_for_update().filter(school_id=account.school_id))
+    refusal = champion_role_refusal(actor=actor, account=account, promote=champion)
+    if refusal:
+        raise AccountError(refusal)
+    role = SchoolRole.Role.DIGITAL_CHAMPION
+    if champion:
+        created = not SchoolRole.objects.filter(user=account, role=role).exists()
+        school_role_grant(
+            actor=actor, user=account, school=account.school, role=role, ip_address=ip_address
+        )
+        return created
+    deleted, _rows = SchoolRole.objects.filter(
+        user=account, school_id=account.school_id, role=role
+    ).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="school_role.revoked",
+            target=account,
+            school=account.school,
+            ip_address=ip_address,
+            details={"role": role},
+        )
+    return bool(deleted)
