@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("user-management/sign-in/", views.reauth, name="reauth"),
     path("user-management/accounts/", views.champion_account_list, name="champion_accounts"),
+    path("user-management/activity/", views.school_activity, name="school_activity"),
     path(
         "user-management/accounts/<int:pk>/",
         views.champion_account_detail,

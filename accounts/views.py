@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language
 
 from core.http import client_ip, sign_in_reason, sign_in_reason_clear
 
-from . import rules, selectors, services, signin
+from . import activity, rules, selectors, services, signin
 from .forms import (
     AccountSearchForm,
     PasswordChangeForm,
@@ -309,4 +309,28 @@ def champion_password_reset_done(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "accounts/champion_password_reset_done.html",
         {"account": account, "password": password},
+    )
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def school_activity(request: HttpRequest) -> HttpResponse:
+    """What was done to the school's accounts: for its headteacher and digital champions."""
+    school = activity.activity_school(request.user)
+    group = request.GET.get("group", "")
+    group = group if group in activity.GROUPS else ""
+    search = request.GET.get("q", "")[:64]
+    return render(
+        request,
+        "accounts/school_activity.html",
+        {
+            "school": school,
+            "page": activity.school_activity(
+                school=school, group=group, search=search, page=request.GET.get("page", 1)
+            ),
+            "groups": activity.GROUPS,
+            "group": group,
+            "search": search,
+        },
     )
