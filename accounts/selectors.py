@@ -49,10 +49,19 @@ def school_accounts_for_champion(
     *, champion: User, search: str = "", kind: str = "", page: int | str = 1
 ) -> Page:
     """One page of the champion's school's accounts, searched by name, username or UPN, each
-    with ``is_locked_out`` (repeated failed sign-ins).
+    with ``is_locked_out`` (repeated failed sign-ins) and ``roles_here``.
+
+    The number of queries does not depend on the number of accounts (a count and a page).
+    """
+    accounts = school_accounts_found(champion=champion, search=search, kind=kind)
+    return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+
+
+def school_accounts_found(*, champion: User, search: str = "", kind: str = "") -> QuerySet:
+    """Every account of the champion's school that the search and the kind find, in the list's
+    order (the page shows some, the CSV download all).
 
     A UPN is matched through its keyed hash, so the raw UPN is never stored or compared.
-    The number of queries does not depend on the number of accounts (a count and a page).
     """
     school = champion_school(champion)
     accounts: QuerySet[User] = accounts_with_lock_state(
@@ -76,7 +85,7 @@ def school_accounts_for_champion(
             to_attr="roles_here",
         )
     )
-    return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+    return accounts
 
 
 def school_account_kinds(school: School) -> list[tuple[str, str]]:

@@ -28,6 +28,11 @@ urlpatterns = [
     path("user-management/accounts/", views.champion_account_list, name="champion_accounts"),
     path("user-management/activity/", views.school_activity, name="school_activity"),
     path(
+        "user-management/accounts/download.csv",
+        views.champion_accounts_download,
+        name="champion_accounts_download",
+    ),
+    path(
         "user-management/accounts/<int:pk>/",
         views.champion_account_detail,
         name="champion_account",

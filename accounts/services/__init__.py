@@ -13,7 +13,7 @@ Beside them: ``accounts.bulk`` (set-based inserts for provisioning), ``accounts.
 12-month deletion sweep), ``accounts.second_factor`` and ``accounts.hwb_team``.
 """
 
-from .audit import audit_record, schools_import_audited
+from .audit import accounts_download_record, audit_record, schools_import_audited
 from .claims import (
     AccountClaimed,
     account_move_claim_close,
@@ -51,6 +51,7 @@ __all__ = [
     "audit_record",
     "one_time_password_generate",
     "school_role_grant",
+    "accounts_download_record",
     "champion_role_set",
     "schools_import_audited",
     "signin_address_unlock",

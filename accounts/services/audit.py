@@ -55,3 +55,16 @@ def schools_import_audited(
         for change in report.changes
     )
     return report
+
+
+def accounts_download_record(
+    *, actor: User, school: School, count: int, filters: dict, ip_address: str | None = None
+) -> AuditEntry:
+    """A champion downloaded their school's account list (who, how many, with which filters)."""
+    return audit_record(
+        actor=actor,
+        action="accounts.downloaded",
+        school=school,
+        ip_address=ip_address,
+        details={"count": count, **filters},
+    )

@@ -1,0 +1,47 @@
+"""The champion's account list as a CSV file: the columns on screen, and no cell a spreadsheet
+would run as a formula."""
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.utils.translation import gettext as _
+
+from .models import User
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (CSV injection): it is written with a leading apostrophe, which they show as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def accounts_csv_rows(accounts: Iterable[User]) -> Iterator[str]:
+    """The header and one line per account: name, username, kind, roles, status."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # a byte-order mark: Excel then reads Welsh letters (ŵ, ŷ) right
+    yield writer.writerow(
+        [_("Last name"), _("First name"), _("Hwb username"), _("Kind"), _("Roles"), _("Status")]
+    )
+    for account in accounts:
+        status = _("Active") if account.is_active else _("Deactivated")
+        if account.is_locked_out:
+            status = f"{status}, {_('Locked')}"
+        roles = ", ".join(str(role.get_role_display()) for role in account.roles_here)
+        yield writer.writerow(
+            [
+                cell(account.last_name),
+                cell(account.first_name),
+                cell(account.username),
+                cell(account.get_kind_display()),
+                cell(roles),
+                cell(status),
+            ]
+        )
