@@ -170,6 +170,43 @@ class AccountSearchForm(forms.Form):
         required=False,
         choices=[("", _("All kinds"))] + list(User.Kind.choices),
     )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            ("active", _("Active")),
+            ("deactivated", _("Deactivated")),
+            ("locked", _("Locked")),
+        ],
+    )
+    password = forms.ChoiceField(
+        label=_("Password"),
+        required=False,
+        choices=[
+            ("", _("Any password")),
+            ("never", _("Never issued")),
+            ("one_time", _("One-time password not yet changed")),
+            ("own", _("Chosen by its holder")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Name")),
+            ("username", _("Hwb username")),
+            ("last_sign_in", _("Last sign-in, latest first")),
+            ("never_signed_in", _("Last sign-in, longest ago first")),
+        ],
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters, for the selector (invalid ones are left out)."""
+        if not self.is_valid():
+            return {}
+        names = ("q", "kind", "status", "password", "sort")
+        return {name: self.cleaned_data[name] for name in names if self.cleaned_data.get(name)}
 
     def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.text import ascii_fold
@@ -46,18 +46,44 @@ def search_words(search: str) -> list[str]:
 
 
 def school_accounts_for_champion(
-    *, champion: User, search: str = "", kind: str = "", page: int | str = 1
+    *,
+    champion: User,
+    search: str = "",
+    kind: str = "",
+    page: int | str = 1,
+    status: str = "",
+    password: str = "",
+    sort: str = "",
 ) -> Page:
     """One page of the champion's school's accounts, searched by name, username or UPN, each
     with ``is_locked_out`` (repeated failed sign-ins) and ``roles_here``.
 
     The number of queries does not depend on the number of accounts (a count and a page).
     """
-    accounts = school_accounts_found(champion=champion, search=search, kind=kind)
+    accounts = school_accounts_found(
+        champion=champion, search=search, kind=kind, status=status, password=password, sort=sort
+    )
     return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
 
 
-def school_accounts_found(*, champion: User, search: str = "", kind: str = "") -> QuerySet:
+# The list's orders: by name (the default), username, or last sign-in either way.
+ACCOUNT_ORDERS = {
+    "": ("last_name", "first_name", "username"),
+    "username": ("username",),
+    "last_sign_in": (F("last_login").desc(nulls_last=True), "username"),
+    "never_signed_in": (F("last_login").asc(nulls_first=True), "username"),
+}
+
+
+def school_accounts_found(
+    *,
+    champion: User,
+    search: str = "",
+    kind: str = "",
+    status: str = "",
+    password: str = "",
+    sort: str = "",
+) -> QuerySet:
     """Every account of the champion's school that the search and the kind find, in the list's
     order (the page shows some, the CSV download all).
 
@@ -78,7 +104,20 @@ def school_accounts_found(*, champion: User, search: str = "", kind: str = "") -
             # without accents: "llyr griffiths" and "Griffiths, Llŷr" both find Llŷr Griffiths.
             for word in search_words(search):
                 accounts = accounts.filter(search_name__contains=word)
-    accounts = accounts.order_by("last_name", "first_name", "username").prefetch_related(
+    if status == "active":
+        accounts = accounts.filter(is_active=True)
+    elif status == "deactivated":
+        accounts = accounts.filter(is_active=False)
+    elif status == "locked":
+        accounts = accounts.filter(is_locked_out=True)
+    if password == "never":  # Django's unusable passwords start with "!"
+        accounts = accounts.filter(password__startswith="!")
+    elif password == "one_time":
+        accounts = accounts.filter(must_change_password=True).exclude(password__startswith="!")
+    elif password == "own":
+        accounts = accounts.filter(must_change_password=False).exclude(password__startswith="!")
+    order = ACCOUNT_ORDERS.get(sort, ACCOUNT_ORDERS[""])
+    accounts = accounts.order_by(*order).prefetch_related(
         Prefetch(
             "school_roles",
             queryset=SchoolRole.objects.filter(school=school).order_by("role"),

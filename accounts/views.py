@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -167,17 +167,20 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def champion_account_list(request: HttpRequest) -> HttpResponse:
     school = selectors.champion_school(request.user)
     form = AccountSearchForm(request.GET or None, kinds=selectors.school_account_kinds(school))
-    search, kind = "", ""
-    if form.is_valid():
-        search, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    filters = form.filters()
     page = selectors.school_accounts_for_champion(
-        champion=request.user, search=search, kind=kind, page=request.GET.get("page", 1)
+        champion=request.user, page=request.GET.get("page", 1), **_list_filters(filters)
     )
     return render(
         request,
         "accounts/champion_account_list.html",
-        {"form": form, "page": page, "search": search, "kind": kind},
+        {"form": form, "page": page, "query": urlencode(filters)},
     )
+
+
+def _list_filters(filters: dict[str, str]) -> dict[str, str]:
+    """The form's filters as the selector's arguments (its ``q`` is the search)."""
+    return {("search" if name == "q" else name): value for name, value in filters.items()}
 
 
 @never_cache
@@ -187,15 +190,13 @@ def champion_accounts_download(request: HttpRequest) -> StreamingHttpResponse:
     """The list as a CSV file: every account the search and filter find (audited)."""
     school = selectors.champion_school(request.user)
     form = AccountSearchForm(request.GET or None, kinds=selectors.school_account_kinds(school))
-    search, kind = "", ""
-    if form.is_valid():
-        search, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
-    accounts = selectors.school_accounts_found(champion=request.user, search=search, kind=kind)
+    filters = _list_filters(form.filters())
+    accounts = selectors.school_accounts_found(champion=request.user, **filters)
     services.accounts_download_record(
         actor=request.user,
         school=school,
         count=accounts.count(),
-        filters={"search": search, "kind": kind},
+        filters=filters,
         ip_address=client_ip(request),
     )
     response = StreamingHttpResponse(

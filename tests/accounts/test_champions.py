@@ -213,3 +213,42 @@ def test_a_reset_signs_the_holder_out_everywhere(champion_client, staff_member):
     response = holder.get("/user-management/my-profile/")
     assert response.status_code == 302
     assert response.url.startswith("/sign-in/")
+
+
+def test_the_list_filters_by_status_and_password_and_sorts_by_last_sign_in(
+    champion_client, champion, school
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    never = make_account(school=school, first_name="Nia", last_name="Never", password=None)
+    one_time = make_account(school=school, first_name="Owen", last_name="Once")
+    User.objects.filter(pk=one_time.pk).update(must_change_password=True)
+    own = make_account(school=school, first_name="Osian", last_name="Own")
+    closed = make_account(school=school, first_name="Cai", last_name="Closed")
+    User.objects.filter(pk=closed.pk).update(is_active=False)
+    User.objects.filter(pk=own.pk).update(last_login=timezone.now() - timedelta(days=1))
+    User.objects.filter(pk=one_time.pk).update(last_login=timezone.now() - timedelta(days=30))
+
+    def usernames(**params) -> list[str]:
+        body = _list(champion_client, **params).content.decode()
+        return [u.username for u in (never, one_time, own, closed) if f">{u.username}<" in body]
+
+    assert usernames(password="never") == [never.username]
+    assert usernames(password="one_time") == [one_time.username]
+    assert own.username in usernames(password="own") and never.username not in usernames(
+        password="own"
+    )
+    assert usernames(status="deactivated") == [closed.username]
+    assert closed.username not in usernames(status="active")
+    body = _list(champion_client, sort="last_sign_in").content.decode()
+    assert body.index(f">{own.username}<") < body.index(f">{one_time.username}<")
+    assert body.index(f">{one_time.username}<") < body.index(f">{never.username}<")
+    body = " ".join(_list(champion_client).content.decode().split())
+    row = body[body.index(f">{never.username}<") :]
+    assert "Never issued" in row[: row.index("</tr>")]
+    # The filters travel with the pages and the download.
+    assert (
+        "download.csv?password=never" in _list(champion_client, password="never").content.decode()
+    )
