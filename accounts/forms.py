@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.text import text_clean
+
 from .models import User
 from .selectors import replaced_account_successor
 
@@ -264,4 +266,57 @@ class AppCodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
         error_messages={"required": _("Enter the 6-digit code your app shows")},
+    )
+
+
+class NonMisAccountForm(forms.Form):
+    """A school's own account: who it is for and how long it lasts (the username is made)."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        error_messages={"required": _("Enter their first name")},
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        error_messages={"required": _("Enter their last name")},
+    )
+    purpose = forms.ChoiceField(
+        label=_("Who is the account for?"),
+        choices=User.NonMisPurpose.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who the account is for")},
+    )
+    expiry = forms.ChoiceField(
+        label=_("How long does it last?"),
+        help_text=_("It closes on that day; Hwb closes it sooner if nobody signs in for 90 days."),
+        choices=[
+            ("1", _("1 month")),
+            ("3", _("3 months")),
+            ("6", _("6 months")),
+            ("year_end", _("To the end of the academic year (31 August)")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how long the account lasts")},
+    )
+
+    def clean_first_name(self) -> str:
+        return text_clean(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return text_clean(self.cleaned_data["last_name"])
+
+
+class NonMisKeepForm(forms.Form):
+    until = forms.ChoiceField(
+        label=_("Keep it until"),
+        choices=[
+            ("next_year_end", _("The end of next academic year")),
+            ("6", _("6 months from today")),
+            ("3", _("3 months from today")),
+            ("1", _("1 month from today")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how long to keep the account")},
     )

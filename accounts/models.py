@@ -64,6 +64,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         LEFT = "left", _("Left the school (MIS)")
         REPLACED = "replaced", _("Replaced by a transferred account")
         HWB_TEAM = "hwb_team", _("Deactivated by the Hwb team")
+        EXPIRED = "expired", _("Reached its expiry date")
+        UNUSED = "unused", _("Not used for 90 days")
+        CLOSED = "closed", _("Closed by a digital champion")
+
+    class NonMisPurpose(models.TextChoices):
+        """Who a school's own (non-MIS) account is for; never a learner."""
+
+        GOVERNOR = "governor", _("Governor")
+        SUPPLY = "supply", _("Supply or temporary staff")
+        LA_STAFF = "la_staff", _("Local-authority or consortium staff")
+        VISITOR = "visitor", _("Visitor, such as an inspector")
+        SERVICE = "service", _("A service, such as a printer's scan to email")
 
     class Language(models.TextChoices):
         ENGLISH = "en", _("English")
@@ -123,6 +135,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("For the Hwb team only: may sign in to the Django admin."),
     )
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # An account the school made in Hwb (not from its MIS), for whom, and until when.
+    non_mis_purpose = models.CharField(
+        _("made by the school for"), max_length=20, choices=NonMisPurpose.choices, blank=True
+    )
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
     preferred_language = models.CharField(
         _("interface language"), max_length=2, choices=Language.choices, blank=True
     )

@@ -37,3 +37,11 @@ def accounts_delete_due() -> int:
 def signin_records_remove_expired() -> dict[str, int]:
     """Beat, daily: expired sessions and old sign-in records (failures, access logs)."""
     return signin.signin_records_remove_expired()
+
+
+@shared_task(acks_late=True)
+def non_mis_accounts_close_due() -> dict[str, int]:
+    """Beat: school-made accounts close at their expiry date or after 90 days unused."""
+    from .services import non_mis_accounts_close_due as close_due
+
+    return close_due()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import second_factor_views, views
+from . import champion_views, second_factor_views, views
 
 app_name = "accounts"
 
@@ -25,36 +25,53 @@ urlpatterns = [
         name="recovery_codes_new",
     ),
     path("user-management/sign-in/", views.reauth, name="reauth"),
-    path("user-management/accounts/", views.champion_account_list, name="champion_accounts"),
-    path("user-management/activity/", views.school_activity, name="school_activity"),
+    path(
+        "user-management/accounts/", champion_views.champion_account_list, name="champion_accounts"
+    ),
+    path("user-management/activity/", champion_views.school_activity, name="school_activity"),
+    path(
+        "user-management/accounts/new/",
+        champion_views.non_mis_account_new,
+        name="non_mis_account_new",
+    ),
+    path(
+        "user-management/accounts/<int:pk>/keep/",
+        champion_views.non_mis_account_keep,
+        name="non_mis_account_keep",
+    ),
+    path(
+        "user-management/accounts/<int:pk>/close/",
+        champion_views.non_mis_account_close,
+        name="non_mis_account_close",
+    ),
     path(
         "user-management/accounts/download.csv",
-        views.champion_accounts_download,
+        champion_views.champion_accounts_download,
         name="champion_accounts_download",
     ),
     path(
         "user-management/accounts/<int:pk>/",
-        views.champion_account_detail,
+        champion_views.champion_account_detail,
         name="champion_account",
     ),
     path(
         "user-management/accounts/<int:pk>/digital-champion/",
-        views.champion_role,
+        champion_views.champion_role,
         name="champion_role",
     ),
     path(
         "user-management/accounts/<int:pk>/unlock/",
-        views.champion_account_unlock,
+        champion_views.champion_account_unlock,
         name="champion_account_unlock",
     ),
     path(
         "user-management/accounts/<int:pk>/reset-password/",
-        views.champion_password_reset,
+        champion_views.champion_password_reset,
         name="champion_password_reset",
     ),
     path(
         "user-management/accounts/<int:pk>/reset-password/one-time-password/",
-        views.champion_password_reset_done,
+        champion_views.champion_password_reset_done,
         name="champion_password_reset_done",
     ),
 ]

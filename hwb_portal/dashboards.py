@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.reauth import recent_reauth_required
 from accounts.selectors import user_roles_at_school
+from accounts.services import non_mis_accounts_expiring
 from provisioning.selectors import latest_sync_to_correct
 from school_changes.selectors.notices import notices_needing_officer
 from service_desk.selectors import may_ask_service_desk, school_is_new
@@ -36,6 +37,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sync_to_correct": latest_sync_to_correct(user.school)
             if "digital_champion" in roles
             else None,
+            "expiring": non_mis_accounts_expiring(user.school)
+            if "digital_champion" in roles
+            else [],
         },
     )
 

@@ -26,7 +26,12 @@ DECISION_LINK = LinkPurpose(salt="hwb.transfers.decision-link", session_key="hwb
 
 def may_ask_for_transfer(user: User) -> bool:
     """Only school staff accounts can be moved (governors and ITE students are told why not)."""
-    return user.is_authenticated and user.kind == User.Kind.STAFF and user.school_id is not None
+    return (
+        user.is_authenticated
+        and user.kind == User.Kind.STAFF
+        and user.school_id is not None
+        and not user.non_mis_purpose  # the school's own accounts (supply, visitors) stay put
+    )
 
 
 def _with_details(requests: QuerySet) -> QuerySet:

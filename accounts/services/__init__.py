@@ -23,6 +23,13 @@ from .errors import AccountError, AccountResetRepeated
 from .lifecycle import account_create, account_deactivate
 from .locks import account_unlock, signin_address_unlock
 from .moves import account_moves_record
+from .non_mis import (
+    non_mis_account_close,
+    non_mis_account_create,
+    non_mis_account_keep,
+    non_mis_accounts_close_due,
+    non_mis_accounts_expiring,
+)
 from .passwords import (
     account_password_change,
     account_password_reset,
@@ -53,6 +60,11 @@ __all__ = [
     "school_role_grant",
     "accounts_download_record",
     "champion_role_set",
+    "non_mis_account_close",
+    "non_mis_account_create",
+    "non_mis_account_keep",
+    "non_mis_accounts_close_due",
+    "non_mis_accounts_expiring",
     "schools_import_audited",
     "signin_address_unlock",
 ]

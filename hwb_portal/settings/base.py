@@ -135,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.learner_admissions_settle",
         "schedule": crontab(hour=1, minute=15),
     },
+    "non-mis-accounts-close-due": {
+        "task": "accounts.tasks.non_mis_accounts_close_due",
+        "schedule": crontab(hour=1, minute=45),
+    },
     "accounts-deletion-due": {
         "task": "accounts.tasks.accounts_delete_due",
         "schedule": crontab(hour=2, minute=15),

@@ -1,0 +1,167 @@
+"""Accounts a school makes in Hwb itself, not from its MIS: governors, supply and temporary staff,
+local-authority and consortium staff, visitors and services; never learners. Each has an expiry
+date; the daily job closes it then, or after 90 days without a sign-in, and closed accounts are
+deleted 12 months later like any other."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.dates import academic_year_end, months_after
+from schools.models import School
+
+from ..models import User
+from ..rules import champion_school_id, is_hwb_team
+from .audit import audit_record
+from .errors import AccountError
+from .lifecycle import account_create, account_deactivate
+
+Purpose = User.NonMisPurpose
+# How long a new account lasts, or how long Keep extends one: months, or an academic year's end.
+EXPIRY_CHOICES = ("1", "3", "6", "year_end")
+KEEP_CHOICES = ("1", "3", "6", "next_year_end")
+UNUSED_DAYS = 90
+EXPIRING_WEEKS = 8
+
+
+def expiry_date(choice: str, *, today: date) -> date:
+    if choice == "year_end":
+        return academic_year_end(today)
+    if choice == "next_year_end":
+        return academic_year_end(today, years_on=1)
+    if choice in {"1", "3", "6"}:
+        return months_after(today, int(choice))
+    raise AccountError(_("Choose how long the account lasts."))
+
+
+def _check_may_manage(actor: User, school: School) -> None:
+    if not (is_hwb_team(actor) or champion_school_id(actor) == school.pk):
+        raise AccountError(_("Only the school's digital champions manage its own accounts."))
+
+
+@transaction.atomic
+def non_mis_account_create(
+    *,
+    actor: User,
+    school: School,
+    first_name: str,
+    last_name: str,
+    purpose: str,
+    expiry: str,
+    ip_address: str | None = None,
+) -> User:
+    """A school's own account, with a username by the usual rule and no password yet (a
+    champion issues a one-time password with Reset password)."""
+    _check_may_manage(actor, school)
+    if purpose not in Purpose.values:
+        raise AccountError(_("Choose who the account is for."))
+    today = timezone.localdate()
+    expires_on = expiry_date(expiry, today=today)
+    kind = User.Kind.GOVERNOR if purpose == Purpose.GOVERNOR else User.Kind.STAFF
+    account = account_create(
+        actor=actor,
+        first_name=first_name,
+        last_name=last_name,
+        kind=kind,
+        school=school,
+        ip_address=ip_address,
+    )
+    User.objects.filter(pk=account.pk).update(non_mis_purpose=purpose, expires_on=expires_on)
+    account.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="account.expiry_set",
+        target=account,
+        school=school,
+        ip_address=ip_address,
+        details={"purpose": purpose, "expires_on": expires_on.isoformat()},
+    )
+    return account
+
+
+def _own_account(actor: User, account: User) -> User:
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if not account.non_mis_purpose or account.school is None:
+        raise AccountError(_("This account comes from the school's MIS: its MIS decides."))
+    _check_may_manage(actor, account.school)
+    return account
+
+
+@transaction.atomic
+def non_mis_account_keep(
+    *, actor: User, account: User, until: str, ip_address: str | None = None
+) -> User:
+    """Keep an account longer: to the end of next academic year, or 6, 3 or 1 months from today."""
+    account = _own_account(actor, account)
+    if not account.is_active:
+        raise AccountError(_("This account is closed already."))
+    if until not in KEEP_CHOICES:
+        raise AccountError(_("Choose how long to keep the account."))
+    account.expires_on = expiry_date(until, today=timezone.localdate())
+    account.save(update_fields=["expires_on"])
+    audit_record(
+        actor=actor,
+        action="account.expiry_set",
+        target=account,
+        school=account.school,
+        ip_address=ip_address,
+        details={"expires_on": account.expires_on.isoformat(), "kept": True},
+    )
+    return account
+
+
+def non_mis_account_close(*, actor: User, account: User, ip_address: str | None = None) -> None:
+    """Close a school's own account now (deleted 12 months later, like any closed account)."""
+    with transaction.atomic():
+        account = _own_account(actor, account)
+        if not account.is_active:
+            raise AccountError(_("This account is closed already."))
+        account_deactivate(
+            actor=actor,
+            account=account,
+            reason=User.DeactivationReason.CLOSED,
+            ip_address=ip_address,
+        )
+
+
+def non_mis_accounts_expiring(school: School, *, today: date | None = None) -> list[User]:
+    """The school's own accounts that close within EXPIRING_WEEKS (the champion's banner)."""
+    today = today or timezone.localdate()
+    return list(
+        User.objects.filter(
+            school=school,
+            is_active=True,
+            expires_on__isnull=False,
+            expires_on__lte=today + timedelta(weeks=EXPIRING_WEEKS),
+        )
+        .exclude(non_mis_purpose="")
+        .order_by("expires_on", "last_name", "first_name")[:100]
+    )
+
+
+def non_mis_accounts_close_due(*, today: date | None = None) -> dict[str, int]:
+    """The daily job: close the school-made accounts whose expiry date has passed, and those
+    nobody has signed in to for 90 days (counted from their creation if never). Safe to run
+    twice: a closed account no longer matches."""
+    today = today or timezone.localdate()
+    unused_since = timezone.now() - timedelta(days=UNUSED_DAYS)
+    own = User.objects.filter(is_active=True).exclude(non_mis_purpose="")
+    expired = list(own.filter(expires_on__lt=today).values_list("pk", flat=True))
+    unused = list(
+        own.exclude(pk__in=expired)
+        .filter(
+            Q(last_login__lt=unused_since)
+            | Q(last_login__isnull=True, date_joined__lt=unused_since)
+        )
+        .values_list("pk", flat=True)
+    )
+    for reason, ids in (
+        (User.DeactivationReason.EXPIRED, expired),
+        (User.DeactivationReason.UNUSED, unused),
+    ):
+        for account in User.objects.filter(pk__in=ids):
+            account_deactivate(actor=None, account=account, reason=reason)
+    return {"expired": len(expired), "unused": len(unused)}
