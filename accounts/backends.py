@@ -1,10 +1,33 @@
-"""Sign-in by Hwb username, case-insensitively, and the username django-axes counts failures by."""
+"""Sign-in by Hwb username, case-insensitively (or by a former username, for a year after a
+change of name), and the username django-axes counts failures by."""
 
 from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
 
 
 class UsernameBackend(ModelBackend):
-    """Django's ModelBackend; the manager's natural key already ignores case."""
+    """Django's ModelBackend (the manager's natural key already ignores case), which also takes
+    a former username that still works: its account signs in with its own password."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None or not username or password is None:
+            return user
+        from .models import UsernameAlias  # the app registry is ready by now
+
+        alias = (
+            UsernameAlias.objects.filter(
+                username=username.strip().lower(), until__gt=timezone.now()
+            )
+            .select_related("account")
+            .first()
+        )
+        if alias is None:
+            return None
+        account = alias.account
+        if account.check_password(password) and self.user_can_authenticate(account):
+            return account
+        return None
 
 
 def axes_username(request, credentials) -> str:

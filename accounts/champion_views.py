@@ -18,6 +18,7 @@ from .forms import (
     NonMisAccountForm,
     NonMisKeepForm,
     PasswordResetConfirmForm,
+    RenameForm,
 )
 from .models import SchoolRole
 from .reauth import recent_reauth_required
@@ -312,3 +313,50 @@ def non_mis_account_close(request: HttpRequest, pk: int) -> HttpResponse:
             % {"username": account.username},
         )
     return redirect("accounts:champion_account", pk=account.pk)
+
+
+@never_cache
+@recent_reauth_required
+@require_http_methods(["GET", "POST"])
+def champion_account_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the account's name, and with it (when asked) its username."""
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    form = RenameForm(
+        request.POST or None,
+        reasons=services.RENAME_REASONS,
+        initial={"first_name": account.first_name, "last_name": account.last_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        old_username = account.username
+        try:
+            account = services.account_rename(
+                actor=request.user,
+                account=account,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                reason=data["reason"],
+                new_username=data["new_username"],
+                ip_address=client_ip(request),
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            if account.username != old_username:
+                message = _(
+                    "The name is changed, and the username is now %(new)s. %(old)s keeps working "
+                    "for signing in for a year; the holder chooses a new password at their next "
+                    "sign-in."
+                ) % {"new": account.username, "old": old_username}
+            else:
+                message = _("The name is changed; the username stays %(username)s.") % {
+                    "username": account.username
+                }
+            messages.success(request, message)
+            return redirect("accounts:champion_account", pk=account.pk)
+    return render(
+        request,
+        "accounts/champion_account_rename.html",
+        {"account": account, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -320,3 +320,39 @@ class NonMisKeepForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how long to keep the account")},
     )
+
+
+class RenameForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        error_messages={"required": _("Enter the first name")},
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, error_messages={"required": _("Enter the last name")}
+    )
+    reason = forms.ChoiceField(
+        label=_("Why does the name change?"),
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose why the name changes")},
+    )
+    new_username = forms.BooleanField(
+        label=_("Generate a new username from the new name"),
+        help_text=_(
+            "Only when the surname or the first initial changes. The old username keeps working "
+            "for signing in for a year, is never given to anyone else, and the holder chooses a "
+            "new password at their next sign-in."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, reasons: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = list(reasons.items())
+
+    def clean_first_name(self) -> str:
+        return text_clean(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return text_clean(self.cleaned_data["last_name"])

@@ -274,6 +274,23 @@ class RetiredUsername(models.Model):
         return self.username
 
 
+class UsernameAlias(models.Model):
+    """An account's former username after a change of name: it still signs in (and, in Hwb's
+    mail, still receives) until ``until``, and is never given to anyone else."""
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="aliases")
+    username = models.CharField(_("former username"), max_length=64, unique=True)
+    until = models.DateTimeField(_("works until"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former username")
+        verbose_name_plural = _("former usernames")
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.account}"
+
+
 class AuditEntry(models.Model):
     """Who did what, to what, at which school, from where and when. Written only by services."""
 

@@ -35,6 +35,11 @@ urlpatterns = [
         name="non_mis_account_new",
     ),
     path(
+        "user-management/accounts/<int:pk>/name/",
+        champion_views.champion_account_rename,
+        name="champion_account_rename",
+    ),
+    path(
         "user-management/accounts/<int:pk>/keep/",
         champion_views.non_mis_account_keep,
         name="non_mis_account_keep",

@@ -15,6 +15,7 @@ from ..models import (
     AuditEntry,
     OutboundEmail,
     RetiredUsername,
+    UsernameAlias,
     UsernameCounter,
 )
 
@@ -29,6 +30,15 @@ class RetiredUsernameAdmin(ReadOnlyAdmin):
 
     list_display = ("username", "retired_at")
     search_fields = ("username",)
+
+
+@admin.register(UsernameAlias)
+class UsernameAliasAdmin(ReadOnlyAdmin):
+    """Former usernames after a change of name: they sign in until their date."""
+
+    list_display = ("username", "account", "until")
+    search_fields = ("username", "account__username")
+    list_select_related = ("account",)
 
 
 @admin.register(AuditEntry)

@@ -23,6 +23,7 @@ from .errors import AccountError, AccountResetRepeated
 from .lifecycle import account_create, account_deactivate
 from .locks import account_unlock, signin_address_unlock
 from .moves import account_moves_record
+from .names import RENAME_REASONS, account_rename, username_would_change
 from .non_mis import (
     non_mis_account_close,
     non_mis_account_create,
@@ -60,6 +61,9 @@ __all__ = [
     "school_role_grant",
     "accounts_download_record",
     "champion_role_set",
+    "RENAME_REASONS",
+    "account_rename",
+    "username_would_change",
     "non_mis_account_close",
     "non_mis_account_create",
     "non_mis_account_keep",
