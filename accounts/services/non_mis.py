@@ -82,9 +82,12 @@ def non_mis_account_create(
     return account
 
 
-def _own_account(actor: User, account: User) -> User:
+def _own_account(actor: User, account: User, *, governors_too: bool = False) -> User:
+    """The account, locked, if it is one the school runs itself (or, with ``governors_too``, a
+    governor's from the MIS, whom a champion closes by hand when they leave)."""
     account = User.objects.select_for_update().get(pk=account.pk)
-    if not account.non_mis_purpose or account.school is None:
+    ours = bool(account.non_mis_purpose) or (governors_too and account.kind == User.Kind.GOVERNOR)
+    if not ours or account.school is None:
         raise AccountError(_("This account comes from the school's MIS: its MIS decides."))
     _check_may_manage(actor, account.school)
     return account
@@ -114,9 +117,10 @@ def non_mis_account_keep(
 
 
 def non_mis_account_close(*, actor: User, account: User, ip_address: str | None = None) -> None:
-    """Close a school's own account now (deleted 12 months later, like any closed account)."""
+    """Close a school's own account, or a governor's who has left, now (deleted 12 months later,
+    like any closed account)."""
     with transaction.atomic():
-        account = _own_account(actor, account)
+        account = _own_account(actor, account, governors_too=True)
         if not account.is_active:
             raise AccountError(_("This account is closed already."))
         account_deactivate(

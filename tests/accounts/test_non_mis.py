@@ -15,6 +15,7 @@ from accounts.services import (
     non_mis_accounts_expiring,
 )
 from tests.conftest import sign_in
+from tests.factories import make_account
 
 NEW = "/user-management/accounts/new/"
 
@@ -155,3 +156,15 @@ def test_a_school_made_staff_account_is_not_offered_account_transfer(client, cha
     from transfers.selectors import may_ask_for_transfer
 
     assert not may_ask_for_transfer(supply)
+
+
+def test_governors_are_listed_and_closed_by_hand_when_they_leave(champion_client, champion):
+    governor = make_account(school=champion.school, kind=User.Kind.GOVERNOR, first_name="Alun")
+    dashboard = page(champion_client.get("/user-management/"))
+    assert 'href="/user-management/accounts/?kind=governor">View governors</a>' in dashboard
+    listing = page(champion_client.get("/user-management/accounts/", {"kind": "governor"}))
+    assert governor.username in listing and champion.username not in listing
+    close = f"/user-management/accounts/{governor.pk}/close/"
+    champion_client.post(close)
+    governor.refresh_from_db()
+    assert (governor.is_active, governor.deactivation_reason) == (False, "closed")
