@@ -40,7 +40,7 @@ def test_a_locked_account_is_shown_to_the_champion_who_unlocks_it(
     accounts = AccountsPage(page, server_url).verify()
     siân_row = accounts.results.filter(has_text="Jones, Siân")
     expect(siân_row).to_contain_text("Locked")
-    expect(accounts.main.get_by_text("Locked", exact=True)).to_have_count(1)
+    expect(accounts.results.get_by_text("Locked", exact=True)).to_have_count(1)
     accounts.open_account("Jones, Siân")
 
     account = AccountPage(page, server_url, full_name="Siân Jones").verify()
