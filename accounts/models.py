@@ -137,7 +137,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     must_change_password = models.BooleanField(_("must change password"), default=False)
     # An account the school made in Hwb (not from its MIS), for whom, and until when.
     non_mis_purpose = models.CharField(
-        _("made by the school for"), max_length=20, choices=NonMisPurpose.choices, blank=True
+        _("made by the school for"),
+        max_length=20,
+        choices=NonMisPurpose.choices,
+        blank=True,
+        default="",
+        db_default="",  # bulk inserts in SQL (the benches) may leave it out
     )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     preferred_language = models.CharField(
