@@ -1,4 +1,11 @@
-"""Accounts, their per-school roles, and the audit log of every change the services make."""
+"""Accounts, their per-school roles, and the audit log of every change the services make.
+
+It is long because the account is the centre of the portal: its lifecycle fields (kind, school,
+deactivation, deletion, the school's own accounts with their expiry, the search name the database
+keeps), and the small records that hang off it (roles, retired usernames and aliases, moves,
+claims, the email outbox, username counters) are read together by every app; splitting them
+would scatter one table's story over several modules.
+"""
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
