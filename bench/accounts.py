@@ -77,9 +77,12 @@ def main() -> None:
 
 
 def run() -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
     from accounts.models import SchoolRole, User
     from accounts.services import account_create, school_role_grant
     from schools.models import LocalAuthority, School
+    from tests.second_factor import give_second_factor
 
     print(f"database: {connection.vendor}")
     school = School.objects.create(
@@ -103,7 +106,10 @@ def run() -> None:
     client.force_login(champion)
     session = client.session
     session["hwb_reauth"] = {"user": champion.pk, "at": time.time()}
+    # A champion gives a second factor: the session has passed it, as after a real sign-in.
+    session[DEVICE_ID_SESSION_KEY] = give_second_factor(champion).persistent_id
     session.save()
+    assert client.get("/user-management/accounts/").status_code == 200, "not the page itself"
 
     print("\nChampion's account list (one page of 25), by the size of the school")
     print(f"{'accounts':>9} {'median ms':>10} {'queries':>8}")
@@ -129,6 +135,7 @@ def run() -> None:
         f"{len(queries)} queries (aim < {LIST_AIM_MS} ms: {verdict})"
     )
     download = "/user-management/accounts/download.csv"
+    assert client.get(download).status_code == 200
     median = _median_ms(lambda: b"".join(client.get(download).streaming_content))
     print(f"the whole list as CSV ({size:,} accounts): {median:.0f} ms median")
 
