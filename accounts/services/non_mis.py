@@ -14,7 +14,7 @@ from core.dates import academic_year_end, months_after
 from schools.models import School
 
 from ..models import User
-from ..rules import champion_school_id, is_hwb_team
+from ..rules import account_management_refusal, champion_school_id, is_hwb_team
 from .audit import audit_record
 from .errors import AccountError
 from .lifecycle import account_create, account_deactivate
@@ -90,6 +90,9 @@ def _own_account(actor: User, account: User, *, governors_too: bool = False) -> 
     if not ours or account.school is None:
         raise AccountError(_("This account comes from the school's MIS: its MIS decides."))
     _check_may_manage(actor, account.school)
+    # Never one's own account, nor one above the actor (a champion's, say): the Hwb team's.
+    if account_management_refusal(actor=actor, account=account) is not None:
+        raise AccountError(_("You cannot change this account: ask the Hwb service desk."))
     return account
 
 

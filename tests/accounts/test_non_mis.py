@@ -168,3 +168,22 @@ def test_governors_are_listed_and_closed_by_hand_when_they_leave(champion_client
     champion_client.post(close)
     governor.refresh_from_db()
     assert (governor.is_active, governor.deactivation_reason) == (False, "closed")
+
+
+def test_a_champion_cannot_close_a_fellow_champions_school_made_account(champion, school):
+    from accounts.models import SchoolRole
+    from accounts.services import non_mis_account_close, school_role_grant
+
+    supply = non_mis_account_create(
+        actor=champion,
+        school=school,
+        first_name="Dewi",
+        last_name="Supply",
+        purpose="supply",
+        expiry="3",
+    )
+    school_role_grant(actor=None, user=supply, school=school, role=SchoolRole.Role.DIGITAL_CHAMPION)
+    with pytest.raises(AccountError, match="ask the Hwb service desk"):
+        non_mis_account_close(actor=champion, account=supply)
+    supply.refresh_from_db()
+    assert supply.is_active
