@@ -88,6 +88,9 @@ def champion_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, account=account, promote=not is_champion
             ),
             "keep_form": NonMisKeepForm() if account.non_mis_purpose else None,
+            "stale_username": services.username_would_change(
+                account, first_name=account.first_name, last_name=account.last_name
+            ),
         },
     )
 

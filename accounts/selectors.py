@@ -13,6 +13,7 @@ from schools.models import School
 
 from .models import AccountMove, AccountMoveClaim, SchoolRole, User
 from .signin import accounts_with_lock_state
+from .usernames import username_base
 
 
 def user_roles_at_school(user: User) -> set[str]:
@@ -178,3 +179,20 @@ def replaced_account_successor(*, username: str, password: str) -> str:
         .first()
     )
     return move.account.username if move else ""
+
+
+def accounts_with_stale_username(school: School, *, limit: int = 50) -> list[User]:
+    """The school's active accounts whose name (changed in the MIS, say) no longer gives their
+    username's base: a champion may generate a new username for each. One query; the check runs
+    over the school's accounts in Python (a school has at most a few thousand)."""
+    accounts = User.objects.filter(school=school, is_active=True).only(
+        "pk", "first_name", "last_name", "username", "username_base", "kind"
+    )
+    stale = []
+    for account in accounts.order_by("last_name", "first_name").iterator(chunk_size=2000):
+        base = username_base(first_name=account.first_name, last_name=account.last_name)
+        if account.username_base and base != account.username_base:
+            stale.append(account)
+            if len(stale) >= limit:
+                break
+    return stale

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import AccountMove, AuditEntry, User
-from accounts.selectors import champion_school
+from accounts.selectors import accounts_with_stale_username, champion_school
 from schools.identifiers import upn_hash
 from schools.models import School
 
@@ -93,6 +93,7 @@ class ProvisioningOverview:
     roll_conflicts: list[MisLearner] = field(default_factory=list)
     held_moves: list[MisLearner] = field(default_factory=list)
     kept_apart: list[MisLearner] = field(default_factory=list)
+    stale_usernames: list[User] = field(default_factory=list)
 
 
 # --- Runs ---------------------------------------------------------------------------------------
@@ -339,6 +340,7 @@ def provisioning_overview_for_champion(*, champion: User) -> ProvisioningOvervie
         roll_conflicts=learners_in_roll_conflict(school=school),
         held_moves=learners_in_held_moves(school=school),
         kept_apart=learners_kept_apart(school=school),
+        stale_usernames=accounts_with_stale_username(school),
     )
 
 

@@ -24,6 +24,7 @@ RENAME_REASONS = {
     "adoption": gettext_lazy("Adoption"),
     "preferred": gettext_lazy("A preferred name"),
     "correction": gettext_lazy("A correction"),
+    "mis": gettext_lazy("A change in the school's MIS"),
 }
 ALIAS_DAYS = 365
 

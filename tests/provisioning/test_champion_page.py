@@ -318,3 +318,26 @@ def test_the_dashboard_says_when_the_latest_sync_has_records_to_correct(
     apply(school, learners=[learner_record(forename="Elin", surname="Roberts")])  # all taken
     body = champion_client.get("/user-management/").content.decode()
     assert "See what to correct" not in body
+
+
+def test_a_surname_changed_in_the_mis_gets_a_new_username_in_one_click(champion_client, school):
+    from accounts.models import UsernameAlias
+
+    apply(school, staff=[staff_record("TL1", forename="Tomos", surname="Lewis")])
+    tomos = User.objects.get(first_name="Tomos")
+    assert tomos.username == "lewist"
+    apply(school, staff=[staff_record("TL1", forename="Tomos", surname="Huws")])  # the MIS renames
+    tomos.refresh_from_db()
+    assert (tomos.last_name, tomos.username) == ("Huws", "lewist")
+    body = " ".join(champion_client.get(PAGE).content.decode().split())
+    assert "Names changed in your MIS" in body and "Huws, Tomos</a> (lewist)" in body
+    account_page = f"/user-management/accounts/{tomos.pk}/"
+    assert "no longer matches the username" in champion_client.get(account_page).content.decode()
+    champion_client.post(
+        f"{account_page}name/",
+        {"first_name": "Tomos", "last_name": "Huws", "reason": "mis", "new_username": "on"},
+    )
+    tomos.refresh_from_db()
+    assert tomos.username == "huwst"
+    assert UsernameAlias.objects.get(account=tomos).username == "lewist"
+    assert "Names changed in your MIS" not in champion_client.get(PAGE).content.decode()
