@@ -1,12 +1,15 @@
 """The digital champion's pages: the school's accounts (list, download, one account, reset,
 unlock, champions), the school's own non-MIS accounts, and the school's account activity."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,7 +25,13 @@ from .forms import (
 )
 from .models import SchoolRole
 from .reauth import recent_reauth_required
-from .shown_once import one_time_password_keep, one_time_password_take
+from .services.bulk_resets import BULK_RESET_MAX
+from .shown_once import (
+    credentials_keep,
+    credentials_take,
+    one_time_password_keep,
+    one_time_password_take,
+)
 
 
 @never_cache
@@ -362,4 +371,70 @@ def champion_account_rename(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/champion_account_rename.html",
         {"account": account, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@recent_reauth_required
+@require_http_methods(["GET", "POST"])
+def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
+    """GET: how many of the accounts the search finds will get new passwords; POST: reset them
+    and go to the credential sheet (post/redirect/get: a refresh resets nothing)."""
+    school = selectors.champion_school(request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    form = AccountSearchForm(source, kinds=selectors.school_account_kinds(school))
+    filters = form.filters()
+    found = selectors.school_accounts_found(champion=request.user, **_list_filters(filters))
+    count = found.count()
+    if request.method == "POST":
+        try:
+            credentials, left_out = services.passwords_reset_bulk(
+                actor=request.user,
+                account_ids=list(found.values_list("pk", flat=True)[: BULK_RESET_MAX + 1]),
+                ip_address=client_ip(request),
+            )
+        except services.AccountError as error:
+            messages.error(request, str(error))
+            return redirect(f"{reverse('accounts:champion_accounts')}?{urlencode(filters)}")
+        credentials_keep(request, [vars(card) for card in credentials])
+        if left_out:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d account was left out: yours, or one only the Hwb team resets.",
+                    "%(count)d accounts were left out: yours, or ones only the Hwb team resets.",
+                    left_out,
+                )
+                % {"count": left_out},
+            )
+        return redirect("accounts:credentials_sheet")
+    return render(
+        request,
+        "accounts/champion_bulk_reset.html",
+        {
+            "count": count,
+            "filters": filters,
+            "query": urlencode(filters),
+            "too_many": count > BULK_RESET_MAX,
+        },
+    )
+
+
+@never_cache
+@recent_reauth_required
+@require_safe
+def credentials_sheet(request: HttpRequest) -> HttpResponse:
+    """The printable credential sheet of the last bulk reset, shown this once."""
+    school = selectors.champion_school(request.user)
+    cards = credentials_take(request)
+    language = school.interface_language or settings.LANGUAGE_CODE
+    return render(
+        request,
+        "accounts/credentials_sheet.html",
+        {
+            "cards": cards,
+            "school": school,
+            "sign_in_url": settings.HWB_PORTAL_URL + reverse("accounts:sign_in"),
+            "card_language": language,
+        },
     )

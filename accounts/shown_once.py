@@ -41,3 +41,19 @@ def one_time_password_take(request: HttpRequest, *, account: User) -> str | None
     else:
         del request.session[SESSION_KEY]
     return kept["password"] if _fresh(kept, timezone.now().timestamp()) else None
+
+
+SHEET_KEY = "hwb_credentials_sheet"
+
+
+def credentials_keep(request: HttpRequest, cards: list[dict]) -> None:
+    """A bulk reset's credentials, for the sheet page that shows them once."""
+    request.session[SHEET_KEY] = {"cards": cards, "at": timezone.now().timestamp()}
+
+
+def credentials_take(request: HttpRequest) -> list[dict] | None:
+    """The waiting credentials, removed as they are read; None if shown already (or too old)."""
+    kept = request.session.pop(SHEET_KEY, None)
+    if not _fresh(kept, timezone.now().timestamp()):
+        return None
+    return kept.get("cards")

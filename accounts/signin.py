@@ -148,3 +148,10 @@ def lock_state_text(*, failures: int, last) -> str:
         return gettext("Locked until %(time)s") % {"time": until.strftime("%H:%M")}
     left = max(limit - failures, 0)
     return ngettext("%(count)d attempt left", "%(count)d attempts left", left) % {"count": left}
+
+
+def failures_clear_many(*, usernames: list[str]) -> int:
+    """Forget the failed sign-ins of many usernames at once (a bulk reset)."""
+    lowered = [username.lower() for username in usernames]
+    deleted, _by_model = AccessAttempt.objects.filter(username__in=lowered).delete()
+    return deleted

@@ -35,6 +35,16 @@ urlpatterns = [
         name="non_mis_account_new",
     ),
     path(
+        "user-management/accounts/reset-passwords/",
+        champion_views.champion_bulk_reset,
+        name="champion_bulk_reset",
+    ),
+    path(
+        "user-management/accounts/credentials/",
+        champion_views.credentials_sheet,
+        name="credentials_sheet",
+    ),
+    path(
         "user-management/accounts/<int:pk>/name/",
         champion_views.champion_account_rename,
         name="champion_account_rename",

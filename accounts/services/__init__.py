@@ -14,6 +14,7 @@ Beside them: ``accounts.bulk`` (set-based inserts for provisioning), ``accounts.
 """
 
 from .audit import accounts_download_record, audit_record, schools_import_audited
+from .bulk_resets import passwords_reset_bulk
 from .claims import (
     AccountClaimed,
     account_move_claim_close,
@@ -61,6 +62,7 @@ __all__ = [
     "school_role_grant",
     "accounts_download_record",
     "champion_role_set",
+    "passwords_reset_bulk",
     "RENAME_REASONS",
     "account_rename",
     "username_would_change",

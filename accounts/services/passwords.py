@@ -85,11 +85,11 @@ def account_password_reset(
     )
     # A learner's address is a Hwb mailbox they cannot read until they sign in.
     if account.kind != User.Kind.LEARNER:
-        _holder_tell_of_reset(account=account, actor=actor)
+        password_reset_holder_tell(account=account, actor=actor)
     return password
 
 
-def _holder_tell_of_reset(*, account: User, actor: User | None) -> None:
+def password_reset_holder_tell(*, account: User, actor: User | None) -> None:
     """Email the holder, in their language first, who reset their password and when."""
     role = "hwb_team" if actor is None or is_hwb_team(actor) else "digital_champion"
     email_enqueue(

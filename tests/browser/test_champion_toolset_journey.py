@@ -1,6 +1,7 @@
 """The digital champion's toolset in Chromium, in English and in Welsh: create a governor's
-account with an expiry, keep it, close another, download the list, promote a second champion
-who is then asked to set up two-step verification. axe and the 375 px check on every page."""
+account with an expiry, keep it, close another, download the list, reset passwords onto a
+credential sheet shown once, promote a second champion who is then asked to set up two-step
+verification. axe and the 375 px check on every page."""
 
 import csv
 import io
@@ -39,7 +40,9 @@ def create_account(page: Page, words: Words, first: str, last: str, purpose: str
 
 
 @pytest.mark.parametrize("words", [ENGLISH, WELSH], ids=["en", "cy"])
-def test_the_champion_runs_the_schools_own_accounts(page: Page, server_url, champion, staff, words):
+def test_the_champion_runs_the_schools_own_accounts(
+    page: Page, server_url, champion, staff, colleagues, words
+):
     open_user_management(page, server_url, champion, words)
     check_accessibility(page)
 
@@ -71,6 +74,18 @@ def test_the_champion_runs_the_schools_own_accounts(page: Page, server_url, cham
         page.get_by_role("link", name=words("Download these accounts (CSV)")).click()
     text = download.value.path().read_text(encoding="utf-8-sig")
     assert governor.username in [row[2] for row in csv.reader(io.StringIO(text))]
+
+    # New passwords for the accounts a search finds, on a sheet shown once.
+    sarah = colleagues[0]
+    page.goto(server_url + f"/user-management/accounts/?q={sarah.username}")
+    page.get_by_role("link", name=words("Reset the passwords of these accounts")).click()
+    check_accessibility(page)
+    page.get_by_role("main").get_by_role("button", name=words("Reset the passwords")).click()
+    expect(page.locator(".hwb-card")).to_have_count(1)
+    expect(page.locator(".hwb-card")).to_contain_text(sarah.username)
+    check_accessibility(page)
+    page.reload()
+    expect(page.locator(".hwb-card")).to_have_count(0)  # shown once
 
     # Siân becomes a second digital champion.
     page.goto(server_url + f"/user-management/accounts/{staff.pk}/")
