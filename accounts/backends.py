@@ -31,6 +31,15 @@ class UsernameBackend(ModelBackend):
 
 
 def axes_username(request, credentials) -> str:
-    """Count failures per lower-cased username, so 'BloggsJ' and 'bloggsj' share a lock-out."""
+    """Count failures per lower-cased username, so 'BloggsJ' and 'bloggsj' share a lock-out, and
+    a former username's with its account's: an alias gives a guesser no second five tries."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return username.strip().lower()[:64]
+    username = username.strip().lower()[:64]
+    from .models import UsernameAlias  # the app registry is ready by now
+
+    current = (
+        UsernameAlias.objects.filter(username=username, until__gt=timezone.now())
+        .values_list("account__username", flat=True)
+        .first()
+    )
+    return current or username

@@ -99,3 +99,17 @@ def test_the_champion_cannot_rename_the_headteacher(champion, headteacher):
             reason="correction",
             new_username=False,
         )
+
+
+def test_the_alias_and_the_new_username_share_one_lock_out(champion, staff_member, settings):
+    account_rename(
+        actor=champion,
+        account=staff_member,
+        first_name="Siân",
+        last_name="Huws",
+        reason="marriage",
+        new_username=True,
+    )
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        signs_in("joness", "Wrong-Guess-1")
+    assert not signs_in("huwss")  # the five failures under the alias locked the account
