@@ -38,7 +38,7 @@ from .shown_once import (
 @recent_reauth_required
 def champion_account_list(request: HttpRequest) -> HttpResponse:
     school = selectors.champion_school(request.user)
-    form = AccountSearchForm(request.GET or None, kinds=selectors.school_account_kinds(school))
+    form = _search_form(request.GET or None, school)
     filters = form.filters()
     page = selectors.school_accounts_for_champion(
         champion=request.user, page=request.GET.get("page", 1), **_list_filters(filters)
@@ -47,6 +47,14 @@ def champion_account_list(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/champion_account_list.html",
         {"form": form, "page": page, "query": urlencode(filters)},
+    )
+
+
+def _search_form(data, school) -> AccountSearchForm:
+    return AccountSearchForm(
+        data,
+        kinds=selectors.school_account_kinds(school),
+        groups=selectors.school_groups(school),
     )
 
 
@@ -61,7 +69,7 @@ def _list_filters(filters: dict[str, str]) -> dict[str, str]:
 def champion_accounts_download(request: HttpRequest) -> StreamingHttpResponse:
     """The list as a CSV file: every account the search and filter find (audited)."""
     school = selectors.champion_school(request.user)
-    form = AccountSearchForm(request.GET or None, kinds=selectors.school_account_kinds(school))
+    form = _search_form(request.GET or None, school)
     filters = _list_filters(form.filters())
     accounts = selectors.school_accounts_found(champion=request.user, **filters)
     services.accounts_download_record(
@@ -382,7 +390,7 @@ def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
     and go to the credential sheet (post/redirect/get: a refresh resets nothing)."""
     school = selectors.champion_school(request.user)
     source = request.POST if request.method == "POST" else request.GET
-    form = AccountSearchForm(source, kinds=selectors.school_account_kinds(school))
+    form = _search_form(source, school)
     filters = form.filters()
     found = selectors.school_accounts_found(champion=request.user, **_list_filters(filters))
     count = found.count()

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
+from .forms import year_group_label
 from .models import User
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
@@ -24,17 +25,37 @@ class _Echo:
 
 
 def accounts_csv_rows(accounts: Iterable[User]) -> Iterator[str]:
-    """The header and one line per account: name, username, kind, roles, status."""
+    """The header and one line per account: the list's columns (name, username, kind, roles,
+    year and registration group, status, password, last sign-in) and the expiry date."""
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a byte-order mark: Excel then reads Welsh letters (ŵ, ŷ) right
     yield writer.writerow(
-        [_("Last name"), _("First name"), _("Hwb username"), _("Kind"), _("Roles"), _("Status")]
+        [
+            _("Last name"),
+            _("First name"),
+            _("Hwb username"),
+            _("Kind"),
+            _("Roles"),
+            _("Year group"),
+            _("Registration group"),
+            _("Status"),
+            _("Password"),
+            _("Last sign-in"),
+            _("Expires"),
+        ]
     )
     for account in accounts:
         status = _("Active") if account.is_active else _("Deactivated")
         if account.is_locked_out:
             status = f"{status}, {_('Locked')}"
         roles = ", ".join(str(role.get_role_display()) for role in account.roles_here)
+        if not account.has_usable_password():
+            password = _("Never issued")
+        elif account.must_change_password:
+            password = _("One-time password not yet changed")
+        else:
+            password = _("Chosen by its holder")
+        year = getattr(account, "year_group_here", None)
         yield writer.writerow(
             [
                 cell(account.last_name),
@@ -42,6 +63,11 @@ def accounts_csv_rows(accounts: Iterable[User]) -> Iterator[str]:
                 cell(account.username),
                 cell(account.get_kind_display()),
                 cell(roles),
+                cell(year_group_label(year) if year else ""),
+                cell(getattr(account, "group_here", None)),
                 cell(status),
+                cell(password),
+                account.last_login.date().isoformat() if account.last_login else "",
+                account.expires_on.isoformat() if account.expires_on else "",
             ]
         )

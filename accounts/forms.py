@@ -180,8 +180,11 @@ class AccountSearchForm(forms.Form):
             ("active", _("Active")),
             ("deactivated", _("Deactivated")),
             ("locked", _("Locked")),
+            ("expiring", _("Expiring within 8 weeks")),
         ],
     )
+    year_group = forms.ChoiceField(label=_("Year group"), required=False, choices=[])
+    group = forms.ChoiceField(label=_("Registration group"), required=False, choices=[])
     password = forms.ChoiceField(
         label=_("Password"),
         required=False,
@@ -207,13 +210,41 @@ class AccountSearchForm(forms.Form):
         """The valid filters, for the selector (invalid ones are left out)."""
         if not self.is_valid():
             return {}
-        names = ("q", "kind", "status", "password", "sort")
+        names = ("q", "kind", "status", "year_group", "group", "password", "sort")
         return {name: self.cleaned_data[name] for name in names if self.cleaned_data.get(name)}
 
-    def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kinds: list[tuple[str, str]] | None = None,
+        groups: tuple[list[str], list[str]] = ([], []),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         if kinds is not None:  # only the kinds the school has
             self.fields["kind"].choices = [("", _("All kinds")), *kinds]
+        years, registration_groups = groups  # only the groups on the school's roll
+        self.fields["year_group"].choices = [
+            ("", _("All year groups")),
+            *((year, year_group_label(year)) for year in years),
+        ]
+        self.fields["group"].choices = [
+            ("", _("All registration groups")),
+            *((group, group) for group in registration_groups),
+        ]
+
+
+def year_group_label(code: str) -> str:
+    """'6' -> 'Year 6', 'R' -> 'Reception' (the contract's year groups, as people say them)."""
+    named = {
+        "N1": _("Nursery 1"),
+        "N2": _("Nursery 2"),
+        "R": _("Reception"),
+        "X": _("Year group X"),
+    }
+    if code in named:
+        return str(named[code])
+    return _("Year %(number)s") % {"number": code}
 
 
 class PasswordResetConfirmForm(forms.Form):

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from core.db import Translate
 from schools.models import LocalAuthority, School
 
+# A school's own (non-MIS) account closing within this many weeks is in the champion's banner.
+EXPIRING_WEEKS = 8
 # Accented letters a search folds to their plain ones ("Llŷr" is found by "llyr"): Welsh
 # diacritics and the commonest others, capitals too (SQLite's lower() is ASCII only).
 SEARCH_FOLDS = (
@@ -152,6 +154,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         db_default="",  # bulk inserts in SQL (the benches) may leave it out
     )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # A champion chose "Close at expiry": the expiry banner no longer asks about it.
+    closes_at_expiry = models.BooleanField(_("closes at expiry"), default=False, db_default=False)
     preferred_language = models.CharField(
         _("interface language"), max_length=2, choices=Language.choices, blank=True
     )

@@ -4,14 +4,18 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from datetime import timedelta
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from core.text import ascii_fold
 from schools.identifiers import is_valid_upn, upn_hash
 from schools.models import School
 
-from .models import AccountMove, AccountMoveClaim, SchoolRole, User
+from .models import EXPIRING_WEEKS, AccountMove, AccountMoveClaim, SchoolRole, User
 from .signin import accounts_with_lock_state
 from .usernames import username_base
 
@@ -55,14 +59,24 @@ def school_accounts_for_champion(
     status: str = "",
     password: str = "",
     sort: str = "",
+    year_group: str = "",
+    group: str = "",
 ) -> Page:
     """One page of the champion's school's accounts, searched by name, username or UPN, each
-    with ``is_locked_out`` (repeated failed sign-ins) and ``roles_here``.
+    with ``is_locked_out`` (repeated failed sign-ins), ``roles_here``, and a learner's
+    ``year_group_here`` and ``group_here`` (a member of staff's: the group they tutor).
 
     The number of queries does not depend on the number of accounts (a count and a page).
     """
     accounts = school_accounts_found(
-        champion=champion, search=search, kind=kind, status=status, password=password, sort=sort
+        champion=champion,
+        search=search,
+        kind=kind,
+        status=status,
+        password=password,
+        sort=sort,
+        year_group=year_group,
+        group=group,
     )
     return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
 
@@ -84,9 +98,11 @@ def school_accounts_found(
     status: str = "",
     password: str = "",
     sort: str = "",
+    year_group: str = "",
+    group: str = "",
 ) -> QuerySet:
     """Every account of the champion's school that the search and the kind find, in the list's
-    order (the page shows some, the CSV download all).
+    order (the page shows some, the CSV download all, a bulk reset resets them).
 
     A UPN is matched through its keyed hash, so the raw UPN is never stored or compared.
     """
@@ -111,6 +127,10 @@ def school_accounts_found(
         accounts = accounts.filter(is_active=False)
     elif status == "locked":
         accounts = accounts.filter(is_locked_out=True)
+    elif status == "expiring":
+        soon = timezone.localdate() + timedelta(weeks=EXPIRING_WEEKS)
+        accounts = accounts.filter(is_active=True, expires_on__lte=soon)
+    accounts = accounts_with_groups(accounts, school=school, year_group=year_group, group=group)
     if password == "never":  # Django's unusable passwords start with "!"
         accounts = accounts.filter(password__startswith="!")
     elif password == "one_time":
@@ -126,6 +146,52 @@ def school_accounts_found(
         )
     )
     return accounts
+
+
+def accounts_with_groups(
+    accounts: QuerySet, *, school: School, year_group: str = "", group: str = ""
+) -> QuerySet:
+    """``accounts`` with the year group and registration group the school's MIS gives each
+    (``year_group_here``, ``group_here``), filtered to a year group or a registration group."""
+    from provisioning.models import MisLearner, MisStaff
+
+    learner = MisLearner.objects.filter(
+        account=OuterRef("pk"), school=school, leaving_date__isnull=True
+    )
+    tutor = MisStaff.objects.filter(
+        account=OuterRef("pk"), school=school, leaving_date__isnull=True
+    ).exclude(registration_group="")
+    if year_group:
+        accounts = accounts.filter(Exists(learner.filter(year_group=year_group)))
+    if group:
+        accounts = accounts.filter(
+            Exists(learner.filter(registration_group=group))
+            | Exists(tutor.filter(registration_group=group))
+        )
+    return accounts.annotate(
+        year_group_here=Subquery(learner.values("year_group")[:1]),
+        group_here=Coalesce(
+            Subquery(learner.exclude(registration_group="").values("registration_group")[:1]),
+            Subquery(tutor.values("registration_group")[:1]),
+        ),
+    )
+
+
+def school_groups(school: School) -> tuple[list[str], list[str]]:
+    """The year groups and registration groups on the school's roll (the list's filters offer
+    only these), in the contract's order and by name: two queries."""
+    from provisioning.models import MisLearner
+    from provisioning.snapshots import YEAR_GROUP_ORDER
+
+    on_roll = MisLearner.objects.filter(school=school, leaving_date__isnull=True)
+    years = set(on_roll.values_list("year_group", flat=True).distinct())
+    groups = (
+        on_roll.exclude(registration_group="")
+        .values_list("registration_group", flat=True)
+        .distinct()
+        .order_by("registration_group")
+    )
+    return [year for year in YEAR_GROUP_ORDER if year in years], list(groups)
 
 
 def school_account_kinds(school: School) -> list[tuple[str, str]]:

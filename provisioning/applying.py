@@ -46,6 +46,8 @@ LEARNER_COLUMNS = (
     "year_group",
     "admission_date",
     "leaving_date",
+    "registration_group",
+    "classes",
     "username_base",
 )
 STAFF_COLUMNS = (
@@ -59,6 +61,7 @@ STAFF_COLUMNS = (
     "is_headteacher",
     "start_date",
     "leaving_date",
+    "registration_group",
     "username_base",
 )
 # The tables whose statistics decide the plans of a run.
@@ -72,11 +75,13 @@ STAGING_TABLES = {
     "stage_learner": "upn_hash varchar(64) PRIMARY KEY, forename varchar(100),"
     " surname varchar(100), preferred_forename varchar(100), date_of_birth date,"
     " year_group varchar(2), admission_date date, leaving_date date,"
+    " registration_group varchar(20), classes text,"
     " username_base varchar(64), cls varchar(10) DEFAULT 'new', record_id bigint",
     "stage_staff": "staff_code varchar(10) PRIMARY KEY, title varchar(100),"
     " forename varchar(100), surname varchar(100), date_of_birth date,"
     " work_email varchar(254), role varchar(12), is_headteacher boolean, start_date date,"
-    " leaving_date date, username_base varchar(64), cls varchar(10) DEFAULT 'new',"
+    " leaving_date date, registration_group varchar(20), username_base varchar(64),"
+    " cls varchar(10) DEFAULT 'new',"
     " record_id bigint",
     # Keys of rejected records: they stay as they were, so they must not look absent.
     "stage_kept": "kind varchar(7), record_key varchar(64)",
@@ -126,8 +131,10 @@ class SnapshotApplication:
         staff: CheckedRecords,
         today: date,
         check_hold: bool,
+        replacements: dict | None = None,
     ):
         self.run = run
+        self.replacements = replacements or {}
         self.school = school
         self.learners = learners
         self.staff = staff
@@ -148,6 +155,7 @@ class SnapshotApplication:
             self.cursor = cursor
             try:
                 self._stage()
+                self._replace_temporary_upns()
                 if self.check_hold:
                     outcome.held_reason = self._hold_reason()
                     if outcome.held_reason:
@@ -233,6 +241,34 @@ class SnapshotApplication:
                 rows,
             )
 
+    def _replace_temporary_upns(self) -> None:
+        """The accounts of replaced temporary UPNs become their permanent UPNs' (checked by
+        ``temporary_upns.temporary_upns_check``), with this school's record of them, so the
+        learner is neither new nor a leaver here."""
+        for new_hash, replacement in self.replacements.items():
+            self._sql(
+                "UPDATE accounts_user SET upn_hash = %s WHERE id = %s",
+                [new_hash, replacement.account_id],
+            )
+            self._sql(
+                """
+                UPDATE provisioning_mislearner SET upn_hash = %s
+                WHERE school_id = %s AND upn_hash = %s
+                  AND NOT EXISTS (SELECT 1 FROM provisioning_mislearner x
+                                  WHERE x.school_id = %s AND x.upn_hash = %s)
+                """,
+                [new_hash, self.school.pk, replacement.previous_hash, self.school.pk, new_hash],
+            )
+        if self.replacements:
+            self._audit_rows(
+                list(
+                    User.objects.filter(
+                        pk__in=[r.account_id for r in self.replacements.values()]
+                    ).values_list("pk", "username")
+                ),
+                action="account.upn_replaced",
+            )
+
     # --- protection against a bad sync ----------------------------------------------------------
 
     def _hold_reason(self) -> str:
@@ -263,8 +299,8 @@ class SnapshotApplication:
 
     def _compared(self, kind: str) -> tuple[str, str, tuple[str, ...]]:
         if kind == "learner":
-            return "provisioning_mislearner", "upn_hash", LEARNER_COLUMNS[1:8]
-        return "provisioning_misstaff", "staff_code", STAFF_COLUMNS[1:10]
+            return "provisioning_mislearner", "upn_hash", LEARNER_COLUMNS[1:-1]
+        return "provisioning_misstaff", "staff_code", STAFF_COLUMNS[1:-1]
 
     def _classify(self, kind: str) -> None:
         """Mark each staged record new, same, changed, restored (back on roll) or leaving."""
@@ -766,8 +802,8 @@ def _copy_value(value) -> str:
     if value is False:
         return "f"
     if isinstance(value, str):
-        if "\\" in value:
-            return value.replace("\\", "\\\\")
+        if "\\" in value or "\n" in value:  # classes are kept one per line
+            return value.replace("\\", "\\\\").replace("\n", "\\n")
         return value
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -141,6 +141,11 @@ class MisLearner(models.Model):
     year_group = models.CharField(max_length=2)
     admission_date = models.DateField(null=True, blank=True)
     leaving_date = models.DateField(null=True, blank=True)
+    # Contract 1.1: the registration (form) group, and the teaching groups, one per line with a
+    # newline before and after each ("\n7A/Ma1\n7 Cymraeg\n"): names are printable, so a
+    # newline never occurs in one, and "in class X" is one LIKE on any database.
+    registration_group = models.CharField(max_length=20, blank=True, default="", db_default="")
+    classes = models.TextField(blank=True, default="", db_default="")
     # Left because a snapshot no longer held them (leaving_date is then that snapshot's date).
     absent = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -155,6 +160,10 @@ class MisLearner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.forename} {self.surname}"
+
+    @property
+    def class_list(self) -> list[str]:
+        return [name for name in self.classes.split("\n") if name]
 
 
 class MisStaff(models.Model):
@@ -184,6 +193,8 @@ class MisStaff(models.Model):
     is_headteacher = models.BooleanField(default=False)
     start_date = models.DateField(null=True, blank=True)
     leaving_date = models.DateField(null=True, blank=True)
+    # Contract 1.1: the registration group this member of staff is form tutor of.
+    registration_group = models.CharField(max_length=20, blank=True, default="", db_default="")
     absent = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

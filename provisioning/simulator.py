@@ -155,6 +155,15 @@ class _Learner:
     stays_for_sixth_form: bool
     destination: float  # which secondary (or none) a year 6 goes on to
     year_x: bool  # a special school's learner recorded in year group X
+    form: int = 0  # which of the cohort's registration groups (A, B, …) they are in
+
+
+FORM_LETTERS = "ABCDEFGH"
+
+
+def _forms(spec: SchoolSpec) -> int:
+    """How many registration groups a year group of the school has: about 30 to a group."""
+    return max(1, min(len(FORM_LETTERS), -(-spec.cohort_size // 30)))
 
 
 def academic_year(day: date) -> int:
@@ -369,6 +378,7 @@ def _cohort(spec: SchoolSpec, entry_year: int, base_year: int) -> list[_Learner]
                 stays_for_sixth_form=rng.random() < 0.55,
                 destination=rng.random(),
                 year_x=spec.phase == "special" and rng.random() < 0.1,
+                form=serial % _forms(spec),
             )
         )
     return learners
@@ -398,15 +408,20 @@ def _year_group(grade: int) -> str:
 def _learner_record(
     learner: _Learner, grade: int, admission: date | None = None, leaving: date | None = None
 ) -> dict:
+    year_group = "X" if learner.year_x else _year_group(grade)
+    group = f"{year_group}{FORM_LETTERS[learner.form]}"
     return {
         "upn": learner.upn,
         "forename": learner.forename,
         "surname": learner.surname,
         "preferred_forename": learner.preferred_forename,
         "date_of_birth": learner.date_of_birth.isoformat(),
-        "year_group": "X" if learner.year_x else _year_group(grade),
+        "year_group": year_group,
         "admission_date": (admission or learner.admission_date).isoformat(),
         "leaving_date": leaving.isoformat() if leaving else None,
+        # Contract 1.1: a registration group, and in secondary years two teaching groups.
+        "registration_group": group,
+        "classes": [f"{group}/Ma", f"{group}/Cy"] if grade >= 7 else [],
     }
 
 
@@ -457,7 +472,27 @@ def _staff(spec: SchoolSpec, base_year: int, codes: set[str]) -> list[_StaffMemb
             left is None and role != "governor" and (role == "ite_student" or rng.random() < 0.06)
         )
         people.append(_StaffMember(record, july))
+    _form_tutors(spec, people)
     return people
+
+
+def _form_tutors(spec: SchoolSpec, people: list[_StaffMember]) -> None:
+    """Contract 1.1: current teachers (the headteacher aside) tutor the registration groups,
+    one each, in order, while groups last."""
+    groups = [
+        f"{_year_group(grade)}{letter}"
+        for grade in spec.grades
+        for letter in FORM_LETTERS[: _forms(spec)]
+    ]
+    tutors = (
+        member.record
+        for member in people
+        if member.record["role"] == "teaching"
+        and not member.record["is_headteacher"]
+        and member.record["leaving_date"] is None
+    )
+    for record, group in zip(tutors, groups, strict=False):
+        record["registration_group"] = group
 
 
 def _start_date(rng: random.Random, role: str, base_year: int, left: date | None) -> date:
@@ -487,6 +522,7 @@ def _staff_record(spec, rng, codes, role, head, start, left) -> dict:
         "is_headteacher": head,
         "start_date": start.isoformat(),
         "leaving_date": left.isoformat() if left else None,
+        "registration_group": None,
     }
 
 

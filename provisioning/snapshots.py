@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.identifiers import UPN_CHECK_LETTERS, is_valid_dfes_number
 
-YEAR_GROUPS = frozenset(["N1", "N2", "R", *map(str, range(1, 15)), "X"])
+YEAR_GROUP_ORDER = ("N1", "N2", "R", *map(str, range(1, 15)), "X")
+YEAR_GROUPS = frozenset(YEAR_GROUP_ORDER)
+PRIMARY_YEAR_GROUPS = frozenset(["N1", "N2", "R", *map(str, range(1, 7))])
 STAFF_ROLES = frozenset(["teaching", "support", "governor", "ite_student"])
 NAME_MAX = 100
 MAX_RECORDS = 50_000
@@ -63,7 +65,32 @@ MESSAGES = {
         "This UPN belongs to another learner's Hwb account, so this learner has no account. "
         "Check the UPN in the MIS."
     ),
+    "invalid_group": _("A registration group is 1 to 20 printable characters."),
+    "invalid_classes": _("Classes are a list of at most 30 names of 1 to 40 printable characters."),
+    "previous_upn_not_temporary": _(
+        "The previous UPN must be a temporary UPN (its last character a letter), not this "
+        "record's own UPN."
+    ),
+    "previous_upn_other_person": _(
+        "The Hwb account of the previous UPN belongs to a learner with another name or date of "
+        "birth: nothing was linked. Check both UPNs in the MIS."
+    ),
+    "previous_upn_on_roll_elsewhere": _(
+        "The learner of the previous UPN is still on roll at another school: nothing was "
+        "linked. That school's MIS must make them a leaver first."
+    ),
+    "previous_upn_taken": _(
+        "Both UPNs already have Hwb accounts: nothing was linked. The Hwb service desk can join "
+        "them."
+    ),
+    "upn_replaced": _(
+        "The learner's temporary UPN was replaced: their Hwb account (same username, password "
+        "and work) now belongs to this UPN."
+    ),
 }
+GROUP_MAX = 20
+CLASS_MAX = 40
+CLASSES_MAX = 30
 
 
 class EnvelopeError(Exception):
@@ -208,6 +235,8 @@ class CheckedRecords:
     warnings: list[dict] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # "learners[3]" -> "Siân Jones"
     received: int = 0
+    # Learners whose record names the temporary UPN it replaces: UPN hash -> the previous UPN.
+    previous_upns: dict[str, str] = field(default_factory=dict)
 
 
 class _Reject(Exception):
@@ -264,6 +293,59 @@ def _date(record: dict, field_name: str, *, required: bool = False) -> date | No
     return parsed
 
 
+def _group(record: dict, field_name: str) -> str:
+    value = record.get(field_name)
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _Reject(field_name, "invalid_type")
+    value = value.strip()
+    if not value.isprintable() or not 0 < len(value) <= GROUP_MAX:
+        raise _Reject(field_name, "invalid_group")
+    return unicodedata.normalize("NFC", value)
+
+
+def _classes(record: dict) -> str:
+    """The learner's classes, each on its own line between newlines (as MisLearner keeps them),
+    in the order given, repeats dropped."""
+    value = record.get("classes")
+    if not value:
+        if value is None or type(value) is list:
+            return ""
+        raise _Reject("classes", "invalid_type")
+    if type(value) is not list:
+        raise _Reject("classes", "invalid_type")
+    if len(value) > CLASSES_MAX:
+        raise _Reject("classes", "invalid_classes")
+    names = []
+    for name in value:
+        if type(name) is not str:
+            raise _Reject("classes", "invalid_classes")
+        name = name.strip()
+        if not name.isprintable() or not 0 < len(name) <= CLASS_MAX:
+            raise _Reject("classes", "invalid_classes")
+        name = unicodedata.normalize("NFC", name)
+        if name not in names:
+            names.append(name)
+    return "\n" + "\n".join(names) + "\n"
+
+
+def _previous_upn(record: dict, upn: str) -> str:
+    value = record.get("previous_upn")
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _Reject("previous_upn", "invalid_type")
+    if len(value) > 20:
+        raise _Reject("previous_upn", "upn_format")
+    code = _upn_code(value)
+    if code:
+        raise _Reject("previous_upn", code)
+    if value[12] in _DIGITS or value == upn:
+        raise _Reject("previous_upn", "previous_upn_not_temporary")
+    return value
+
+
 def _upn_code(upn: str) -> str | None:
     """None for a valid UPN (temporary or not), else the error code."""
     if len(upn) != 13 or upn[0] not in _LETTER_VALUE:
@@ -288,7 +370,8 @@ def _upn_code(upn: str) -> str | None:
 
 def learners_check(records: list, *, today: date) -> CheckedRecords:
     """Check learner records. Row: (upn_hash, forename, surname, preferred_forename,
-    date_of_birth, year_group, admission_date, leaving_date, username_base)."""
+    date_of_birth, year_group, admission_date, leaving_date, registration_group, classes,
+    username_base)."""
     from accounts.usernames import username_base
 
     checked = CheckedRecords(received=len(records))
@@ -336,6 +419,9 @@ def learners_check(records: list, *, today: date) -> CheckedRecords:
             leaving = _date(record, "leaving_date")
             if leaving is not None and admission is not None and leaving < admission:
                 raise _Reject("leaving_date", "leaving_before_start")
+            group = _group(record, "registration_group")
+            classes = _classes(record)
+            previous = _previous_upn(record, upn)
         except _Reject as problem:
             checked.errors.append(_problem(label, upn, problem.field, problem.code))
             if type(record) is dict:
@@ -361,9 +447,13 @@ def learners_check(records: list, *, today: date) -> CheckedRecords:
                 year_group,
                 admission,
                 leaving,
+                group,
+                classes,
                 username_base(first_name=forename, last_name=surname),
             )
         )
+        if previous:
+            checked.previous_upns[hashed] = previous
     if duplicates:
         _drop_duplicates(checked, duplicates, positions, "learners", "upn", hashed_keys=key)
     return checked
@@ -371,7 +461,8 @@ def learners_check(records: list, *, today: date) -> CheckedRecords:
 
 def staff_check(records: list) -> CheckedRecords:
     """Check staff records. Row: (staff_code, title, forename, surname, date_of_birth,
-    work_email, role, is_headteacher, start_date, leaving_date, username_base)."""
+    work_email, role, is_headteacher, start_date, leaving_date, registration_group,
+    username_base)."""
     from accounts.usernames import username_base
 
     checked = CheckedRecords(received=len(records))
@@ -425,6 +516,7 @@ def staff_check(records: list) -> CheckedRecords:
             leaving = _date(record, "leaving_date")
             if leaving is not None and start is not None and leaving < start:
                 raise _Reject("leaving_date", "leaving_before_start")
+            group = _group(record, "registration_group")
         except _Reject as problem:
             checked.errors.append(_problem(label, code, problem.field, problem.code))
             if type(record) is dict:
@@ -446,6 +538,7 @@ def staff_check(records: list) -> CheckedRecords:
                 is_headteacher,
                 start,
                 leaving,
+                group,
                 username_base(first_name=forename, last_name=surname),
             )
         )

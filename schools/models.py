@@ -70,6 +70,15 @@ class School(models.Model):
         default="en",
         help_text=_("The language its people see until they choose one themselves."),
     )
+    primary_passwords_kept = models.BooleanField(
+        _("primary learners keep their one-time passwords"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Learners in nursery, reception and years 1 to 6 need not change a password a "
+            "digital champion issues in bulk at their first sign-in."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

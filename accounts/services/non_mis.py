@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.dates import academic_year_end, months_after
 from schools.models import School
 
-from ..models import User
+from ..models import EXPIRING_WEEKS, User
 from ..rules import account_management_refusal, champion_school_id, is_hwb_team
 from .audit import audit_record
 from .errors import AccountError
@@ -24,7 +24,6 @@ Purpose = User.NonMisPurpose
 EXPIRY_CHOICES = ("1", "3", "6", "year_end")
 KEEP_CHOICES = ("1", "3", "6", "next_year_end")
 UNUSED_DAYS = 90
-EXPIRING_WEEKS = 8
 
 
 def expiry_date(choice: str, *, today: date) -> date:

@@ -51,6 +51,31 @@ class LearnerRecordSerializer(serializers.Serializer):
     leaving_date = _date_field(
         "ISO 8601 date, not before admission_date. With a leaving date the learner is a leaver."
     )
+    registration_group = serializers.CharField(
+        min_length=1,
+        max_length=20,
+        required=False,
+        allow_null=True,
+        help_text='Version 1.1: the learner\'s registration (form) group, e.g. "6W".',
+    )
+    classes = serializers.ListField(
+        child=serializers.CharField(min_length=1, max_length=40),
+        max_length=30,
+        required=False,
+        help_text="Version 1.1: the teaching groups the learner belongs to (0–30 names).",
+    )
+    previous_upn = serializers.RegexField(
+        r"^[A-Z][0-9]{11}[A-Z]$",
+        min_length=13,
+        max_length=13,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Version 1.1: the temporary UPN this record's permanent UPN replaces. Its account "
+            "becomes this UPN's (warning upn_replaced) if it is the same learner and not on "
+            "roll at another school; otherwise the record is rejected and nothing is linked."
+        ),
+    )
 
 
 class StaffRecordSerializer(serializers.Serializer):
@@ -77,6 +102,13 @@ class StaffRecordSerializer(serializers.Serializer):
     )
     start_date = _date_field("ISO 8601 date.")
     leaving_date = _date_field("ISO 8601 date, not before start_date.")
+    registration_group = serializers.CharField(
+        min_length=1,
+        max_length=20,
+        required=False,
+        allow_null=True,
+        help_text="Version 1.1: the registration group this member of staff is form tutor of.",
+    )
 
 
 class SnapshotSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from ..contract import COUNT_NAMES
 from ..models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
 from ..selectors import last_successful_run
 from ..snapshots import learners_check, snapshot_check_envelope, staff_check
+from ..temporary_upns import temporary_upns_check
 from . import ProvisioningError, StaleSnapshot
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
         if progress:
             progress(0, total)
         learners = learners_check(snapshot["learners"], today=today)
+        replacements = temporary_upns_check(learners, school=school)
         if progress:
             progress(len(snapshot["learners"]), total)
         staff = staff_check(snapshot["staff"])
@@ -249,6 +251,7 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
                 staff=staff,
                 today=today,
                 check_hold=check_hold,
+                replacements=replacements,
             )
 
         run.errors = learners.errors + staff.errors

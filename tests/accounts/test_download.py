@@ -26,13 +26,26 @@ def test_the_download_has_the_lists_columns_and_every_account_found(
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'attachment; filename="hwb-accounts-' in response["Content-Disposition"]
     header, *people = rows(response)
-    assert header == ["Last name", "First name", "Hwb username", "Kind", "Roles", "Status"]
+    assert header == [
+        "Last name",
+        "First name",
+        "Hwb username",
+        "Kind",
+        "Roles",
+        "Year group",
+        "Registration group",
+        "Status",
+        "Password",
+        "Last sign-in",
+        "Expires",
+    ]
     usernames = {row[2] for row in people}
     assert {champion.username, staff_member.username, learner.username} <= usernames
     assert other_school_staff.username not in usernames
     assert next(row[:2] for row in people if row[0] == "Ŵyn") == ["Ŵyn", "Llŷr"]
     head = next(row for row in people if row[2] == headteacher.username)
-    assert head[4] == "Headteacher" and head[5] == "Active"
+    assert head[4] == "Headteacher" and head[7] == "Active"
+    assert head[8] == "Chosen by its holder"
     # The search and filter of the list apply.
     header, *learners = rows(champion_client.get(DOWNLOAD, {"kind": "learner"}))
     assert [row[2] for row in learners] == [learner.username]

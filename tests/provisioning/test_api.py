@@ -609,6 +609,10 @@ def test_the_schema_describes_every_field_of_the_snapshot(schema):
         "year_group",
         "admission_date",
         "leaving_date",
+        # version 1.1
+        "registration_group",
+        "classes",
+        "previous_upn",
     }
     assert set(components["StaffRecord"]["properties"]) == {
         "staff_code",
@@ -621,6 +625,7 @@ def test_the_schema_describes_every_field_of_the_snapshot(schema):
         "is_headteacher",
         "start_date",
         "leaving_date",
+        "registration_group",  # version 1.1
     }
     assert set(components["YearGroupEnum"]["enum"]) == YEAR_GROUPS
     assert set(components["RoleEnum"]["enum"]) == STAFF_ROLES

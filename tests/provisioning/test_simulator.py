@@ -37,6 +37,8 @@ LEARNER_FIELDS = {
     "year_group",
     "admission_date",
     "leaving_date",
+    "registration_group",
+    "classes",
 }
 STAFF_FIELDS = {
     "staff_code",
@@ -49,6 +51,7 @@ STAFF_FIELDS = {
     "is_headteacher",
     "start_date",
     "leaving_date",
+    "registration_group",
 }
 
 

@@ -101,13 +101,23 @@ def _staff(dfes: str) -> list[dict]:
                 "is_headteacher": index == 0,
                 "start_date": f"{2010 + index}-09-01",
                 "leaving_date": None,
+                # Contract 1.1: the second and third teachers tutor the two registration groups.
+                "registration_group": _group(dfes, "AB"[index - 1]) if index in (1, 2) else None,
             }
         )
     return records
 
 
+def _year_group(dfes: str) -> str:
+    return "6" if dfes[3] == "2" else "9"
+
+
+def _group(dfes: str, letter: str) -> str:
+    return f"{_year_group(dfes)}{letter}"
+
+
 def _learners(dfes: str) -> list[dict]:
-    year_group = "6" if dfes[3] == "2" else "9"
+    year_group = _year_group(dfes)
     return [
         {
             "upn": upn_from_digits(f"{dfes}24{serial:03d}"),
@@ -118,6 +128,8 @@ def _learners(dfes: str) -> list[dict]:
             "year_group": year_group,
             "admission_date": "2019-09-03",
             "leaving_date": None,
+            "registration_group": _group(dfes, "AB"[serial % 2]),
+            "classes": [] if year_group == "6" else [f"{_group(dfes, 'AB'[serial % 2])}/Ma"],
         }
         for serial, (first, last) in enumerate(LEARNERS, start=1)
     ]
