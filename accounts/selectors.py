@@ -1,11 +1,10 @@
 """Reads of accounts, with authorisation in their names: they return the object or raise 404."""
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from datetime import timedelta
-
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404

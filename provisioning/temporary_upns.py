@@ -47,7 +47,7 @@ def temporary_upns_check(learners: CheckedRecords, *, school: School) -> dict[st
         for account in User.objects.filter(upn_hash__in=[*wanted.values(), *wanted.keys()])
     }
     records = {}  # each account's latest MIS record: who the account's learner is
-    for record in MisLearner.objects.filter(account__in=[a for a in accounts.values()]).order_by(
+    for record in MisLearner.objects.filter(account__in=list(accounts.values())).order_by(
         "account_id", "-updated_at", "-pk"
     ):
         records.setdefault(record.account_id, record)
