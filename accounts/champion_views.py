@@ -1,15 +1,12 @@
 """The digital champion's pages: the school's accounts (list, download, one account, reset,
 unlock, champions), the school's own non-MIS accounts, and the school's account activity."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,10 +22,7 @@ from .forms import (
 )
 from .models import SchoolRole
 from .reauth import recent_reauth_required
-from .services.bulk_resets import BULK_RESET_MAX
 from .shown_once import (
-    credentials_keep,
-    credentials_take,
     one_time_password_keep,
     one_time_password_take,
 )
@@ -38,10 +32,10 @@ from .shown_once import (
 @recent_reauth_required
 def champion_account_list(request: HttpRequest) -> HttpResponse:
     school = selectors.champion_school(request.user)
-    form = _search_form(request.GET or None, school)
+    form = account_search_form(request.GET or None, school)
     filters = form.filters()
     page = selectors.school_accounts_for_champion(
-        champion=request.user, page=request.GET.get("page", 1), **_list_filters(filters)
+        champion=request.user, page=request.GET.get("page", 1), **list_filters(filters)
     )
     return render(
         request,
@@ -50,7 +44,7 @@ def champion_account_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _search_form(data, school) -> AccountSearchForm:
+def account_search_form(data, school) -> AccountSearchForm:
     return AccountSearchForm(
         data,
         kinds=selectors.school_account_kinds(school),
@@ -58,7 +52,7 @@ def _search_form(data, school) -> AccountSearchForm:
     )
 
 
-def _list_filters(filters: dict[str, str]) -> dict[str, str]:
+def list_filters(filters: dict[str, str]) -> dict[str, str]:
     """The form's filters as the selector's arguments (its ``q`` is the search)."""
     return {("search" if name == "q" else name): value for name, value in filters.items()}
 
@@ -69,8 +63,8 @@ def _list_filters(filters: dict[str, str]) -> dict[str, str]:
 def champion_accounts_download(request: HttpRequest) -> StreamingHttpResponse:
     """The list as a CSV file: every account the search and filter find (audited)."""
     school = selectors.champion_school(request.user)
-    form = _search_form(request.GET or None, school)
-    filters = _list_filters(form.filters())
+    form = account_search_form(request.GET or None, school)
+    filters = list_filters(form.filters())
     accounts = selectors.school_accounts_found(champion=request.user, **filters)
     services.accounts_download_record(
         actor=request.user,
@@ -379,70 +373,4 @@ def champion_account_rename(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/champion_account_rename.html",
         {"account": account, "form": form},
         status=400 if form.errors else 200,
-    )
-
-
-@never_cache
-@recent_reauth_required
-@require_http_methods(["GET", "POST"])
-def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
-    """GET: how many of the accounts the search finds will get new passwords; POST: reset them
-    and go to the credential sheet (post/redirect/get: a refresh resets nothing)."""
-    school = selectors.champion_school(request.user)
-    source = request.POST if request.method == "POST" else request.GET
-    form = _search_form(source, school)
-    filters = form.filters()
-    found = selectors.school_accounts_found(champion=request.user, **_list_filters(filters))
-    count = found.count()
-    if request.method == "POST":
-        try:
-            credentials, left_out = services.passwords_reset_bulk(
-                actor=request.user,
-                account_ids=list(found.values_list("pk", flat=True)[: BULK_RESET_MAX + 1]),
-                ip_address=client_ip(request),
-            )
-        except services.AccountError as error:
-            messages.error(request, str(error))
-            return redirect(f"{reverse('accounts:champion_accounts')}?{urlencode(filters)}")
-        credentials_keep(request, [vars(card) for card in credentials])
-        if left_out:
-            messages.info(
-                request,
-                ngettext(
-                    "%(count)d account was left out: yours, or one only the Hwb team resets.",
-                    "%(count)d accounts were left out: yours, or ones only the Hwb team resets.",
-                    left_out,
-                )
-                % {"count": left_out},
-            )
-        return redirect("accounts:credentials_sheet")
-    return render(
-        request,
-        "accounts/champion_bulk_reset.html",
-        {
-            "count": count,
-            "filters": filters,
-            "query": urlencode(filters),
-            "too_many": count > BULK_RESET_MAX,
-        },
-    )
-
-
-@never_cache
-@recent_reauth_required
-@require_safe
-def credentials_sheet(request: HttpRequest) -> HttpResponse:
-    """The printable credential sheet of the last bulk reset, shown this once."""
-    school = selectors.champion_school(request.user)
-    cards = credentials_take(request)
-    language = school.interface_language or settings.LANGUAGE_CODE
-    return render(
-        request,
-        "accounts/credentials_sheet.html",
-        {
-            "cards": cards,
-            "school": school,
-            "sign_in_url": settings.HWB_PORTAL_URL + reverse("accounts:sign_in"),
-            "card_language": language,
-        },
     )

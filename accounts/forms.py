@@ -387,3 +387,25 @@ class RenameForm(forms.Form):
 
     def clean_last_name(self) -> str:
         return text_clean(self.cleaned_data["last_name"])
+
+
+class PrimaryPasswordsForm(forms.Form):
+    kept = forms.BooleanField(
+        label=_(
+            "Learners in nursery, reception and years 1 to 6 keep the password issued to them "
+            "(they need not choose their own at their first sign-in)"
+        ),
+        required=False,
+    )
+
+
+class CredentialsDownloadForm(forms.Form):
+    acknowledged = forms.BooleanField(
+        label=_(
+            "I understand that this file holds every new password in readable form: I will keep "
+            "it on a school device, give each person only their own, and delete the file today."
+        ),
+        error_messages={
+            "required": _("Confirm that you will keep the file safe and delete it today")
+        },
+    )

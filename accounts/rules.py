@@ -10,6 +10,8 @@ Who may manage whom (reset a password, unlock a sign-in, reset a second factor):
 - the Hwb team manages anyone but themselves; an account with full admin rights (superuser)
   only by another superuser, so a narrower admin role cannot reset its way up;
 - nobody manages their own account this way (they change their own password instead);
+- a teacher resets (only resets) the passwords of the learners in the registration group the
+  school's MIS says they tutor (contract 1.1), learners with no role or admin rights;
 - with no actor (the Hwb team's command line on the server) the rule does not apply.
 """
 
@@ -112,7 +114,52 @@ _RESET_REFUSALS = {
 def password_reset_refusal(*, actor: User | None, account: User) -> str | None:
     """Why ``actor`` may not reset this account's password, in words; None if they may."""
     refusal = account_management_refusal(actor=actor, account=account)
+    if refusal is Refusal.NOT_THEIRS and learner_is_tutored_by(account=account, tutor=actor):
+        return None
     return str(_RESET_REFUSALS[refusal]) if refusal is not None else None
+
+
+def mis_records(relation: str):
+    """The MIS records of accounts (provisioning's models), reached through their relation to
+    the account: accounts does not import provisioning, which builds on it."""
+    return User._meta.get_field(relation).related_model.objects
+
+
+def tutor_groups(user: User) -> list[str]:
+    """The registration groups the MIS says this active member of staff tutors at their school."""
+    if not user.is_active or user.kind != User.Kind.STAFF or user.school_id is None:
+        return []
+    return sorted(
+        mis_records("mis_staff_records")
+        .filter(account=user, school_id=user.school_id, leaving_date__isnull=True)
+        .exclude(registration_group="")
+        .values_list("registration_group", flat=True)
+    )
+
+
+def tutored_learners(tutor: User):
+    """The active learner accounts of the tutor's registration groups, at the tutor's school."""
+    groups = tutor_groups(tutor)
+    if not groups:
+        return User.objects.none()
+    return User.objects.filter(
+        school_id=tutor.school_id,
+        kind=User.Kind.LEARNER,
+        is_active=True,
+        is_staff=False,
+        is_superuser=False,
+        school_roles__isnull=True,
+        mis_learner_records__school_id=tutor.school_id,
+        mis_learner_records__leaving_date__isnull=True,
+        mis_learner_records__registration_group__in=groups,
+    ).distinct()
+
+
+def learner_is_tutored_by(*, account: User, tutor: User | None) -> bool:
+    """Whether ``account`` is a learner of a registration group ``tutor`` tutors."""
+    if tutor is None or account.kind != User.Kind.LEARNER or account.school_id != tutor.school_id:
+        return False
+    return tutored_learners(tutor).filter(pk=account.pk).exists()
 
 
 def champion_role_refusal(*, actor: User, account: User, promote: bool) -> str:

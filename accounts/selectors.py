@@ -11,10 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.text import ascii_fold
-from schools.identifiers import is_valid_upn, upn_hash
+from schools.identifiers import YEAR_GROUP_ORDER, is_valid_upn, upn_hash
 from schools.models import School
 
 from .models import EXPIRING_WEEKS, AccountMove, AccountMoveClaim, SchoolRole, User
+from .rules import mis_records, tutor_groups, tutored_learners
 from .signin import accounts_with_lock_state
 from .usernames import username_base
 
@@ -151,22 +152,23 @@ def accounts_with_groups(
     accounts: QuerySet, *, school: School, year_group: str = "", group: str = ""
 ) -> QuerySet:
     """``accounts`` with the year group and registration group the school's MIS gives each
-    (``year_group_here``, ``group_here``), filtered to a year group or a registration group."""
-    from provisioning.models import MisLearner, MisStaff
-
-    learner = MisLearner.objects.filter(
-        account=OuterRef("pk"), school=school, leaving_date__isnull=True
+    (``year_group_here``, ``group_here``: for staff, the group they tutor), filtered to the
+    learners of a year group or a registration group."""
+    learner = (
+        mis_records("mis_learner_records")
+        .all()
+        .filter(account=OuterRef("pk"), school=school, leaving_date__isnull=True)
     )
-    tutor = MisStaff.objects.filter(
-        account=OuterRef("pk"), school=school, leaving_date__isnull=True
-    ).exclude(registration_group="")
+    tutor = (
+        mis_records("mis_staff_records")
+        .all()
+        .filter(account=OuterRef("pk"), school=school, leaving_date__isnull=True)
+        .exclude(registration_group="")
+    )
     if year_group:
         accounts = accounts.filter(Exists(learner.filter(year_group=year_group)))
-    if group:
-        accounts = accounts.filter(
-            Exists(learner.filter(registration_group=group))
-            | Exists(tutor.filter(registration_group=group))
-        )
+    if group:  # the group's learners: a bulk reset of a group never signs its tutor out
+        accounts = accounts.filter(Exists(learner.filter(registration_group=group)))
     return accounts.annotate(
         year_group_here=Subquery(learner.values("year_group")[:1]),
         group_here=Coalesce(
@@ -179,10 +181,9 @@ def accounts_with_groups(
 def school_groups(school: School) -> tuple[list[str], list[str]]:
     """The year groups and registration groups on the school's roll (the list's filters offer
     only these), in the contract's order and by name: two queries."""
-    from provisioning.models import MisLearner
-    from provisioning.snapshots import YEAR_GROUP_ORDER
-
-    on_roll = MisLearner.objects.filter(school=school, leaving_date__isnull=True)
+    on_roll = (
+        mis_records("mis_learner_records").all().filter(school=school, leaving_date__isnull=True)
+    )
     years = set(on_roll.values_list("year_group", flat=True).distinct())
     groups = (
         on_roll.exclude(registration_group="")
@@ -261,3 +262,11 @@ def accounts_with_stale_username(school: School, *, limit: int = 50) -> list[Use
             if len(stale) >= limit:
                 break
     return stale
+
+
+def learners_of_tutor(tutor: User) -> tuple[list[str], list[User]]:
+    """The registration groups a teacher tutors and their learners, by group and name (with
+    ``group_here``): two queries and one for the page's session."""
+    groups = tutor_groups(tutor)
+    learners = accounts_with_groups(tutored_learners(tutor), school=tutor.school)
+    return groups, list(learners.order_by("group_here", "last_name", "first_name", "username"))

@@ -57,3 +57,21 @@ def credentials_take(request: HttpRequest) -> list[dict] | None:
     if not _fresh(kept, timezone.now().timestamp()):
         return None
     return kept.get("cards")
+
+
+DOWNLOAD_KEY = "hwb_credentials_download"
+
+
+def credentials_keep_for_download(request: HttpRequest, cards: list[dict]) -> None:
+    """The credentials the sheet just showed, for one CSV download within a few minutes (the
+    person must first acknowledge what the file holds)."""
+    request.session[DOWNLOAD_KEY] = {"cards": cards, "at": timezone.now().timestamp()}
+
+
+def credentials_for_download(request: HttpRequest, *, take: bool) -> list[dict] | None:
+    """The credentials waiting for their download, removed when ``take``; None if gone."""
+    kept = request.session.pop(DOWNLOAD_KEY, None) if take else request.session.get(DOWNLOAD_KEY)
+    if not _fresh(kept, timezone.now().timestamp()):
+        request.session.pop(DOWNLOAD_KEY, None)
+        return None
+    return kept.get("cards")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import champion_views, second_factor_views, views
+from . import bulk_reset_views, champion_views, second_factor_views, views
 
 app_name = "accounts"
 
@@ -36,13 +36,28 @@ urlpatterns = [
     ),
     path(
         "user-management/accounts/reset-passwords/",
-        champion_views.champion_bulk_reset,
+        bulk_reset_views.champion_bulk_reset,
         name="champion_bulk_reset",
     ),
     path(
         "user-management/accounts/credentials/",
-        champion_views.credentials_sheet,
+        bulk_reset_views.credentials_sheet,
         name="credentials_sheet",
+    ),
+    path(
+        "user-management/accounts/credentials/download/",
+        bulk_reset_views.credentials_download,
+        name="credentials_download",
+    ),
+    path(
+        "user-management/accounts/primary-passwords/",
+        bulk_reset_views.primary_passwords,
+        name="primary_passwords",
+    ),
+    path(
+        "user-management/registration-group/",
+        bulk_reset_views.tutor_group_passwords,
+        name="tutor_group_passwords",
     ),
     path(
         "user-management/accounts/<int:pk>/name/",

@@ -21,11 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.identifiers import UPN_CHECK_LETTERS, is_valid_dfes_number
+from schools.identifiers import UPN_CHECK_LETTERS, YEAR_GROUP_ORDER, is_valid_dfes_number
 
-YEAR_GROUP_ORDER = ("N1", "N2", "R", *map(str, range(1, 15)), "X")
 YEAR_GROUPS = frozenset(YEAR_GROUP_ORDER)
-PRIMARY_YEAR_GROUPS = frozenset(["N1", "N2", "R", *map(str, range(1, 7))])
 STAFF_ROLES = frozenset(["teaching", "support", "governor", "ite_student"])
 NAME_MAX = 100
 MAX_RECORDS = 50_000

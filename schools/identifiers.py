@@ -40,6 +40,12 @@ UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _UPN_RE = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 
 
+# The contract's year groups in school order: nursery 1 and 2, reception, years 1 to 14, and X
+# (a special school's learners outside the year groups). Primary: nursery to year 6.
+YEAR_GROUP_ORDER = ("N1", "N2", "R", *map(str, range(1, 15)), "X")
+PRIMARY_YEAR_GROUPS = frozenset(YEAR_GROUP_ORDER[:9])
+
+
 def normalise_dfes_number(value: str) -> str:
     """Strip the spaces and dashes people type ("661 2345", "661-2345")."""
     return re.sub(r"[\s\-]", "", value or "")

@@ -13,8 +13,13 @@ Beside them: ``accounts.bulk`` (set-based inserts for provisioning), ``accounts.
 12-month deletion sweep), ``accounts.second_factor`` and ``accounts.hwb_team``.
 """
 
-from .audit import accounts_download_record, audit_record, schools_import_audited
-from .bulk_resets import passwords_reset_bulk
+from .audit import (
+    accounts_download_record,
+    audit_record,
+    credentials_download_record,
+    schools_import_audited,
+)
+from .bulk_resets import passwords_reset_bulk, primary_passwords_kept_set
 from .claims import (
     AccountClaimed,
     account_move_claim_close,
@@ -61,6 +66,8 @@ __all__ = [
     "one_time_password_generate",
     "school_role_grant",
     "accounts_download_record",
+    "credentials_download_record",
+    "primary_passwords_kept_set",
     "champion_role_set",
     "passwords_reset_bulk",
     "RENAME_REASONS",

@@ -68,3 +68,16 @@ def accounts_download_record(
         ip_address=ip_address,
         details={"count": count, **filters},
     )
+
+
+def credentials_download_record(
+    *, actor: User, school: School | None, count: int, ip_address: str | None = None
+) -> AuditEntry:
+    """Someone downloaded the one-time passwords of a bulk reset as a CSV file (how many)."""
+    return audit_record(
+        actor=actor,
+        action="credentials.downloaded",
+        school=school,
+        ip_address=ip_address,
+        details={"count": count},
+    )

@@ -6,7 +6,8 @@ import re
 from django.test import Client
 
 from accounts.models import AuditEntry, User
-from tests.factories import make_account
+from provisioning.services.runs import snapshot_import
+from tests.provisioning.builders import learner_record, snapshot
 
 RESET = "/user-management/accounts/reset-passwords/"
 PRODUCTION_HASHERS = ["accounts.hashers.OwaspArgon2PasswordHasher"]
@@ -17,14 +18,21 @@ def page(response) -> str:
     return " ".join(response.content.decode().split())
 
 
+def _roll(school, *year_groups) -> list[User]:
+    """Learners on the school's roll (through provisioning, as the MIS sends them)."""
+    records = [
+        learner_record(forename=f"L{n}", surname="Dysgwr", year_group=year)
+        for n, year in enumerate(year_groups)
+    ]
+    run = snapshot_import(school=school, snapshot=snapshot(school, learners=records))
+    return [User.objects.get(username=run.accounts["learners"][r["upn"]]) for r in records]
+
+
 def test_a_year_of_learners_gets_new_passwords_on_one_sheet_shown_once(
     champion_client, champion, school, headteacher, settings
 ):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS  # the one-time hashes are verified as real
-    learners = [
-        make_account(school=school, kind=User.Kind.LEARNER, first_name=f"L{n}", last_name="Dysgwr")
-        for n in range(5)
-    ]
+    learners = _roll(school, "3", "3", "3", "3", "3")
     asked = page(champion_client.get(RESET, {"kind": "learner"}))
     assert "Reset the passwords of 5 accounts?" in asked
     response = champion_client.post(RESET, {"kind": "learner"})
@@ -40,6 +48,26 @@ def test_a_year_of_learners_gets_new_passwords_on_one_sheet_shown_once(
     # Shown once: a refresh shows no password.
     again = page(champion_client.get(SHEET))
     assert "This sheet has been shown" in again and "hwb-code" not in again
+
+
+def test_primary_learners_get_simple_passwords_secondary_the_full_rule(champion_client, school):
+    primary, secondary = _roll(school, "R", "8")
+    sheet = page(champion_client.post(RESET, {"kind": "learner"}, follow=True))
+    simple = sheet[sheet.index(f">{primary.username}<") :][:300]
+    full = sheet[sheet.index(f">{secondary.username}<") :][:300]
+    assert re.search(r'hwb-code">[a-z]+-[a-z]+-[a-z]+-\d\d<', simple)
+    assert re.search(r'hwb-code">[A-Za-z0-9-]{14}<', full)
+
+
+def test_a_school_can_let_primary_learners_keep_the_password_issued(champion_client, school):
+    school.primary_passwords_kept = True
+    school.save()
+    primary, secondary = _roll(school, "2", "9")
+    champion_client.post(RESET, {"kind": "learner"})
+    primary.refresh_from_db()
+    secondary.refresh_from_db()
+    assert not primary.must_change_password
+    assert secondary.must_change_password  # secondary learners always choose their own
 
 
 def test_the_champions_own_and_senior_accounts_are_left_out(
