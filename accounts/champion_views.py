@@ -314,18 +314,30 @@ def non_mis_account_keep(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def non_mis_account_close(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_for_champion(champion=request.user, pk=pk)
+    at_expiry = request.POST.get("when") == "at_expiry"
     try:
         services.non_mis_account_close(
-            actor=request.user, account=account, ip_address=client_ip(request)
+            actor=request.user,
+            account=account,
+            at_expiry=at_expiry,
+            ip_address=client_ip(request),
         )
     except services.AccountError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            _("%(username)s is closed; it will be deleted after 12 months.")
-            % {"username": account.username},
-        )
+        if at_expiry:
+            done = _("%(username)s will close on %(date)s; you will not be asked about it again.")
+            messages.success(
+                request,
+                done
+                % {"username": account.username, "date": date_format(account.expires_on, "j F Y")},
+            )
+        else:
+            messages.success(
+                request,
+                _("%(username)s is closed; it will be deleted after 12 months.")
+                % {"username": account.username},
+            )
     return redirect("accounts:champion_account", pk=account.pk)
 
 

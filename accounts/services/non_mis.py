@@ -106,7 +106,8 @@ def non_mis_account_keep(
     if until not in KEEP_CHOICES:
         raise AccountError(_("Choose how long to keep the account."))
     account.expires_on = expiry_date(until, today=timezone.localdate())
-    account.save(update_fields=["expires_on"])
+    account.closes_at_expiry = False
+    account.save(update_fields=["expires_on", "closes_at_expiry"])
     audit_record(
         actor=actor,
         action="account.expiry_set",
@@ -118,13 +119,30 @@ def non_mis_account_keep(
     return account
 
 
-def non_mis_account_close(*, actor: User, account: User, ip_address: str | None = None) -> None:
+def non_mis_account_close(
+    *, actor: User, account: User, at_expiry: bool = False, ip_address: str | None = None
+) -> None:
     """Close a school's own account, or a governor's who has left, now (deleted 12 months later,
-    like any closed account)."""
+    like any closed account); or, ``at_expiry``, let it close on its expiry date without being
+    asked about it again."""
     with transaction.atomic():
         account = _own_account(actor, account, governors_too=True)
         if not account.is_active:
             raise AccountError(_("This account is closed already."))
+        if at_expiry:
+            if account.expires_on is None:
+                raise AccountError(_("This account has no expiry date: close it now instead."))
+            account.closes_at_expiry = True
+            account.save(update_fields=["closes_at_expiry"])
+            audit_record(
+                actor=actor,
+                action="account.close_at_expiry",
+                target=account,
+                school=account.school,
+                ip_address=ip_address,
+                details={"expires_on": account.expires_on.isoformat()},
+            )
+            return
         account_deactivate(
             actor=actor,
             account=account,
@@ -142,6 +160,7 @@ def non_mis_accounts_expiring(school: School, *, today: date | None = None) -> l
             is_active=True,
             expires_on__isnull=False,
             expires_on__lte=today + timedelta(weeks=EXPIRING_WEEKS),
+            closes_at_expiry=False,  # decided already: it closes then
         )
         .exclude(non_mis_purpose="")
         .order_by("expires_on", "last_name", "first_name")[:100]

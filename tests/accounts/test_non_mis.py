@@ -118,6 +118,31 @@ def test_the_dashboard_warns_of_accounts_closing_within_8_weeks(champion_client,
     assert f"({soon.username})" in banner and "owenc" not in banner
 
 
+def test_close_at_expiry_leaves_the_banner_and_closes_on_the_day(champion_client, champion):
+    champion_client.post(NEW, answers(purpose="supply", expiry="1"))
+    account = User.objects.get(first_name="Alun")
+    close = f"/user-management/accounts/{account.pk}/close/"
+    body = page(champion_client.post(close, {"when": "at_expiry"}, follow=True))
+    assert "you will not be asked about it again" in body
+    assert "as you chose" in body and "Close at expiry" not in body
+    account.refresh_from_db()
+    assert account.is_active and account.closes_at_expiry
+    assert AuditEntry.objects.filter(action="account.close_at_expiry").count() == 1
+    assert non_mis_accounts_expiring(champion.school) == []
+    assert 'id="expiring-title"' not in page(champion_client.get("/user-management/"))
+    # The daily job closes it the day after its expiry date, as any other.
+    User.objects.filter(pk=account.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
+    assert non_mis_accounts_close_due() == {"expired": 1, "unused": 0}
+    # Keep undoes the choice: the banner asks again when the new date nears.
+    champion_client.post(NEW, answers(first_name="Cai", purpose="supply", expiry="1"))
+    cai = User.objects.get(first_name="Cai")
+    champion_client.post(f"/user-management/accounts/{cai.pk}/close/", {"when": "at_expiry"})
+    champion_client.post(f"/user-management/accounts/{cai.pk}/keep/", {"until": "1"})
+    cai.refresh_from_db()
+    assert not cai.closes_at_expiry
+    assert non_mis_accounts_expiring(champion.school) == [cai]
+
+
 def test_the_daily_job_closes_expired_and_unused_accounts(champion, school):
     def made(first_name: str, expiry: str) -> User:
         return non_mis_account_create(
