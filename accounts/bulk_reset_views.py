@@ -46,7 +46,9 @@ def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
     count = found.count()
     if request.method == "POST":
         back = f"{reverse('accounts:champion_accounts')}?{urlencode(filters)}"
-        return _reset(request, list(found.values_list("pk", flat=True)[: BULK_RESET_MAX + 1]), back)
+        return reset_and_show_sheet(
+            request, list(found.values_list("pk", flat=True)[: BULK_RESET_MAX + 1]), back
+        )
     return render(
         request,
         "accounts/champion_bulk_reset.html",
@@ -61,7 +63,9 @@ def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reset(request: HttpRequest, account_ids: list[int], back: str) -> HttpResponse:
+def reset_and_show_sheet(request: HttpRequest, account_ids: list[int], back: str) -> HttpResponse:
+    """Reset the accounts' passwords (those the actor may) and go to the credential sheet; an
+    error goes back to ``back``."""
     try:
         credentials, left_out = services.passwords_reset_bulk(
             actor=request.user, account_ids=account_ids, ip_address=client_ip(request)
@@ -125,7 +129,7 @@ def tutor_group_passwords(request: HttpRequest) -> HttpResponse:
                 {"groups": groups, "learners": learners, "error": True},
                 status=400,
             )
-        return _reset(request, chosen, reverse("accounts:tutor_group_passwords"))
+        return reset_and_show_sheet(request, chosen, reverse("accounts:tutor_group_passwords"))
     return render(
         request,
         "accounts/tutor_group_passwords.html",
@@ -136,6 +140,8 @@ def tutor_group_passwords(request: HttpRequest) -> HttpResponse:
 def _sheet_back(user) -> str:
     if rules.champion_school_id(user):
         return reverse("accounts:champion_accounts")
+    if rules.authority_admin_id(user):
+        return reverse("accounts:authority_accounts")
     return reverse("accounts:tutor_group_passwords")
 
 
@@ -150,12 +156,13 @@ def credentials_sheet(request: HttpRequest) -> HttpResponse:
     if cards:
         credentials_keep_for_download(request, cards)
     language = (school.interface_language if school else "") or settings.LANGUAGE_CODE
+    organisation = school or request.user.local_authority
     return render(
         request,
         "accounts/credentials_sheet.html",
         {
             "cards": cards,
-            "school": school,
+            "organisation": organisation,
             "sign_in_url": settings.HWB_PORTAL_URL + reverse("accounts:sign_in"),
             "card_language": language,
             "back": _sheet_back(request.user),

@@ -332,6 +332,15 @@ class NonMisAccountForm(forms.Form):
         error_messages={"required": _("Choose how long the account lasts")},
     )
 
+    def __init__(self, *args, for_authority: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_authority:  # an authority's own staff: no governors, no school year
+            self.fields["purpose"].choices = [
+                choice
+                for choice in User.NonMisPurpose.choices
+                if choice[0] != User.NonMisPurpose.GOVERNOR
+            ]
+
     def clean_first_name(self) -> str:
         return text_clean(self.cleaned_data["first_name"])
 

@@ -19,6 +19,7 @@ ACCOUNT_DETAIL_FIELDS = (
     "email",
     "preferred_language",
     "local_authority",
+    "manages_authority_accounts",
 )
 # Admin rights and permissions: only a member of the Hwb team with full admin rights changes them.
 ACCOUNT_RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -86,6 +87,15 @@ def account_update(
             changed.append(field)
     if not changed:
         return []
+    if account.manages_authority_accounts and (
+        account.kind != User.Kind.LA_OFFICER or account.local_authority_id is None
+    ):
+        raise AccountError(
+            _(
+                "Only a local-authority officer, with their authority set, can be its Hwb "
+                "administrator."
+            )
+        )
     scalar = [field for field in changed if field not in _MANY_TO_MANY]
     try:
         # Every field's own checks and the model's (admin rights for the Hwb team only).
@@ -101,7 +111,7 @@ def account_update(
         {
             field: _rights_value(field, many.get(field, getattr(account, field)))
             for field in changed
-            if field in ACCOUNT_RIGHTS_FIELDS
+            if field in ACCOUNT_RIGHTS_FIELDS or field == "manages_authority_accounts"
         }
     )
     audit_record(

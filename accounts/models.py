@@ -131,7 +131,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True,
         blank=True,
         related_name="officers",
-        help_text=_("For local-authority officers: the authority they act for."),
+        help_text=_(
+            "For local-authority officers: the authority they act for. For an account an "
+            "authority made for its own staff: that authority."
+        ),
+    )
+    manages_authority_accounts = models.BooleanField(
+        _("Hwb administrator for their authority"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "For local-authority officers: creates and manages the authority's own staff "
+            "accounts in User management (set by the Hwb team)."
+        ),
     )
     # NULL, not "", for everyone but learners: the unique constraint below ignores NULLs.
     upn_hash = models.CharField(  # noqa: DJ001

@@ -7,6 +7,8 @@ Who may manage whom (reset a password, unlock a sign-in, reset a second factor):
   governors and ITE students who hold no school role and no admin rights;
 - the headteacher, other digital champions, local-authority officers, the Hwb team and any
   account with admin rights are managed by the Hwb team only (in the admin);
+- a local-authority officer who is a Hwb administrator for their authority manages the
+  accounts the authority made for its own staff (no school; non-MIS, with an expiry);
 - the Hwb team manages anyone but themselves; an account with full admin rights (superuser)
   only by another superuser, so a narrower admin role cannot reset its way up;
 - nobody manages their own account this way (they change their own password instead);
@@ -57,6 +59,18 @@ def champion_school_id(user: User) -> int | None:
     return user.school_id if is_champion else None
 
 
+def authority_admin_id(user: User) -> int | None:
+    """The local authority whose own staff accounts this officer manages, or None."""
+    if (
+        user.is_active
+        and user.kind == User.Kind.LA_OFFICER
+        and user.manages_authority_accounts
+        and user.local_authority_id is not None
+    ):
+        return user.local_authority_id
+    return None
+
+
 def account_is_senior(account: User) -> bool:
     """Headteachers, champions, officers, the Hwb team, admin rights: the Hwb team's to manage."""
     return (
@@ -77,7 +91,16 @@ def account_management_refusal(*, actor: User | None, account: User) -> Refusal 
         if account.is_superuser and not actor.is_superuser:
             return Refusal.SUPERUSER_ONLY
         return None
-    if account.school_id is None or champion_school_id(actor) != account.school_id:
+    if account.school_id is None:
+        # An authority's own staff account: its authority's Hwb administrators manage it.
+        if (
+            account.local_authority_id is not None
+            and account.non_mis_purpose
+            and authority_admin_id(actor) == account.local_authority_id
+        ):
+            return Refusal.HWB_TEAM_ONLY if account_is_senior(account) else None
+        return Refusal.NOT_THEIRS
+    if champion_school_id(actor) != account.school_id:
         return Refusal.NOT_THEIRS
     if account_is_senior(account):
         return Refusal.HWB_TEAM_ONLY

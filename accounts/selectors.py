@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from core.text import ascii_fold
 from schools.identifiers import YEAR_GROUP_ORDER, is_valid_upn, upn_hash
-from schools.models import School
+from schools.models import LocalAuthority, School
 
 from .models import EXPIRING_WEEKS, AccountMove, AccountMoveClaim, SchoolRole, User
-from .rules import mis_records, tutor_groups, tutored_learners
+from .rules import authority_admin_id, mis_records, tutor_groups, tutored_learners
 from .signin import accounts_with_lock_state
 from .usernames import username_base
 
@@ -270,3 +270,31 @@ def learners_of_tutor(tutor: User) -> tuple[list[str], list[User]]:
     groups = tutor_groups(tutor)
     learners = accounts_with_groups(tutored_learners(tutor), school=tutor.school)
     return groups, list(learners.order_by("group_here", "last_name", "first_name", "username"))
+
+
+def authority_administered(user: User) -> LocalAuthority:
+    """The local authority whose own staff accounts ``user`` manages, or 404."""
+    if authority_admin_id(user) is None:
+        raise Http404
+    return user.local_authority
+
+
+def authority_accounts(*, admin: User, page: int | str = 1) -> Page:
+    """One page of the accounts the admin's authority made for its own staff (with
+    ``is_locked_out``): a count and a page, whatever the number."""
+    authority = authority_administered(admin)
+    accounts = accounts_with_lock_state(
+        User.objects.filter(school=None, local_authority=authority).exclude(non_mis_purpose="")
+    ).order_by("-is_active", "last_name", "first_name", "username")
+    return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+
+
+def authority_account(*, admin: User, pk: int) -> User:
+    """One of the admin's authority's own staff accounts; any other answers 404."""
+    authority = authority_administered(admin)
+    try:
+        return accounts_with_lock_state(User.objects.select_related("local_authority")).get(
+            pk=pk, school=None, local_authority=authority, non_mis_purpose__gt=""
+        )
+    except User.DoesNotExist:
+        raise Http404 from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_reset_views, champion_views, second_factor_views, views
+from . import authority_views, bulk_reset_views, champion_views, second_factor_views, views
 
 app_name = "accounts"
 
@@ -53,6 +53,36 @@ urlpatterns = [
         "user-management/accounts/primary-passwords/",
         bulk_reset_views.primary_passwords,
         name="primary_passwords",
+    ),
+    path(
+        "user-management/authority-accounts/",
+        authority_views.authority_accounts,
+        name="authority_accounts",
+    ),
+    path(
+        "user-management/authority-accounts/new/",
+        authority_views.authority_account_new,
+        name="authority_account_new",
+    ),
+    path(
+        "user-management/authority-accounts/<int:pk>/",
+        authority_views.authority_account,
+        name="authority_account",
+    ),
+    path(
+        "user-management/authority-accounts/<int:pk>/reset-password/",
+        authority_views.authority_account_reset,
+        name="authority_account_reset",
+    ),
+    path(
+        "user-management/authority-accounts/<int:pk>/keep/",
+        authority_views.authority_account_keep,
+        name="authority_account_keep",
+    ),
+    path(
+        "user-management/authority-accounts/<int:pk>/close/",
+        authority_views.authority_account_close,
+        name="authority_account_close",
     ),
     path(
         "user-management/registration-group/",

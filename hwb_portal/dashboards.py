@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.reauth import recent_reauth_required
-from accounts.rules import tutor_groups
+from accounts.rules import authority_admin_id, tutor_groups
 from accounts.selectors import user_roles_at_school
 from accounts.services import non_mis_accounts_expiring
 from provisioning.selectors import latest_sync_to_correct
@@ -42,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if "digital_champion" in roles
             else [],
             "tutor_groups": tutor_groups(user),
+            "authority_admin": authority_admin_id(user) is not None,
         },
     )
 

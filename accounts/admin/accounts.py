@@ -103,7 +103,18 @@ class UserAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password_state")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email", "preferred_language")}),
-        (_("Hwb"), {"fields": ("kind", "school", "local_authority", "upn_hash")}),
+        (
+            _("Hwb"),
+            {
+                "fields": (
+                    "kind",
+                    "school",
+                    "local_authority",
+                    "manages_authority_accounts",
+                    "upn_hash",
+                )
+            },
+        ),
         (
             _("Status"),
             {

@@ -11,10 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.dates import academic_year_end, months_after
-from schools.models import School
+from schools.models import LocalAuthority, School
 
 from ..models import EXPIRING_WEEKS, User
-from ..rules import account_management_refusal, champion_school_id, is_hwb_team
+from ..rules import (
+    account_management_refusal,
+    authority_admin_id,
+    champion_school_id,
+    is_hwb_team,
+)
 from .audit import audit_record
 from .errors import AccountError
 from .lifecycle import account_create, account_deactivate
@@ -36,26 +41,43 @@ def expiry_date(choice: str, *, today: date) -> date:
     raise AccountError(_("Choose how long the account lasts."))
 
 
-def _check_may_manage(actor: User, school: School) -> None:
-    if not (is_hwb_team(actor) or champion_school_id(actor) == school.pk):
-        raise AccountError(_("Only the school's digital champions manage its own accounts."))
+def _check_may_manage(
+    actor: User, school: School | None, local_authority: LocalAuthority | None = None
+) -> None:
+    if is_hwb_team(actor):
+        return
+    if school is not None and champion_school_id(actor) == school.pk:
+        return
+    if school is None and local_authority is not None:
+        if authority_admin_id(actor) == local_authority.pk:
+            return
+        raise AccountError(
+            _("Only the authority's Hwb administrators manage its own staff accounts.")
+        )
+    raise AccountError(_("Only the school's digital champions manage its own accounts."))
 
 
 @transaction.atomic
 def non_mis_account_create(
     *,
     actor: User,
-    school: School,
+    school: School | None,
     first_name: str,
     last_name: str,
     purpose: str,
     expiry: str,
+    local_authority: LocalAuthority | None = None,
     ip_address: str | None = None,
 ) -> User:
-    """A school's own account, with a username by the usual rule and no password yet (a
-    champion issues a one-time password with Reset password)."""
-    _check_may_manage(actor, school)
-    if purpose not in Purpose.values:
+    """A school's own account (or, with no school, a local authority's for its own staff), with
+    a username by the usual rule and no password yet (a champion or the authority's Hwb
+    administrator issues a one-time password with Reset password)."""
+    if school is not None:
+        local_authority = None
+    _check_may_manage(actor, school, local_authority)
+    if school is None and local_authority is None:
+        raise AccountError(_("An account belongs to a school or a local authority."))
+    if purpose not in Purpose.values or (school is None and purpose == Purpose.GOVERNOR):
         raise AccountError(_("Choose who the account is for."))
     today = timezone.localdate()
     expires_on = expiry_date(expiry, today=today)
@@ -66,6 +88,7 @@ def non_mis_account_create(
         last_name=last_name,
         kind=kind,
         school=school,
+        local_authority=local_authority,
         ip_address=ip_address,
     )
     User.objects.filter(pk=account.pk).update(non_mis_purpose=purpose, expires_on=expires_on)
@@ -86,9 +109,9 @@ def _own_account(actor: User, account: User, *, governors_too: bool = False) -> 
     governor's from the MIS, whom a champion closes by hand when they leave)."""
     account = User.objects.select_for_update().get(pk=account.pk)
     ours = bool(account.non_mis_purpose) or (governors_too and account.kind == User.Kind.GOVERNOR)
-    if not ours or account.school is None:
+    if not ours or (account.school is None and account.local_authority is None):
         raise AccountError(_("This account comes from the school's MIS: its MIS decides."))
-    _check_may_manage(actor, account.school)
+    _check_may_manage(actor, account.school, account.local_authority)
     # Never one's own account, nor one above the actor (a champion's, say): the Hwb team's.
     if account_management_refusal(actor=actor, account=account) is not None:
         raise AccountError(_("You cannot change this account: ask the Hwb service desk."))
@@ -151,12 +174,21 @@ def non_mis_account_close(
         )
 
 
-def non_mis_accounts_expiring(school: School, *, today: date | None = None) -> list[User]:
-    """The school's own accounts that close within EXPIRING_WEEKS (the champion's banner)."""
+def non_mis_accounts_expiring(
+    school: School | None,
+    *,
+    local_authority: LocalAuthority | None = None,
+    today: date | None = None,
+) -> list[User]:
+    """The school's own accounts (with no school, the authority's) that close within
+    EXPIRING_WEEKS (the banner of its champions, or of the authority's administrators)."""
     today = today or timezone.localdate()
+    owner = (
+        Q(school=school) if school is not None else Q(school=None, local_authority=local_authority)
+    )
     return list(
         User.objects.filter(
-            school=school,
+            owner,
             is_active=True,
             expires_on__isnull=False,
             expires_on__lte=today + timedelta(weeks=EXPIRING_WEEKS),

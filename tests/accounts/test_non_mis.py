@@ -114,7 +114,7 @@ def test_the_dashboard_warns_of_accounts_closing_within_8_weeks(champion_client,
     body = page(champion_client.get("/user-management/"))
     banner = body[body.index('id="expiring-title"') :]
     banner = banner[: banner.index("</ul>")]
-    assert "1 account your school made closes within 8 weeks" in banner
+    assert "1 account made in Hwb closes within 8 weeks" in banner
     assert f"({soon.username})" in banner and "owenc" not in banner
 
 
