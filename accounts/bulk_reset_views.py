@@ -43,6 +43,9 @@ def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     filters = account_search_form(source, school).filters()
     found = selectors.school_accounts_found(champion=request.user, **list_filters(filters))
+    chosen = _chosen(source)
+    if chosen:  # accounts ticked on the list (of this school: the search still bounds them)
+        found = found.filter(pk__in=chosen)
     count = found.count()
     if request.method == "POST":
         back = f"{reverse('accounts:champion_accounts')}?{urlencode(filters)}"
@@ -55,12 +58,19 @@ def champion_bulk_reset(request: HttpRequest) -> HttpResponse:
         {
             "count": count,
             "filters": filters,
+            "chosen": chosen,
             "query": urlencode(filters),
             "too_many": count > BULK_RESET_MAX,
             "school": school,
             "primary_form": PrimaryPasswordsForm(initial={"kept": school.primary_passwords_kept}),
         },
     )
+
+
+def _chosen(source) -> list[int]:
+    """The account ids ticked on the list (at most one more than a reset takes)."""
+    ids = [value for value in source.getlist("account") if value.isdigit() and len(value) < 12]
+    return [int(value) for value in ids[: BULK_RESET_MAX + 1]]
 
 
 def reset_and_show_sheet(request: HttpRequest, account_ids: list[int], back: str) -> HttpResponse:

@@ -350,7 +350,11 @@ def champion_account_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = RenameForm(
         request.POST or None,
         reasons=services.RENAME_REASONS,
-        initial={"first_name": account.first_name, "last_name": account.last_name},
+        initial={
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "preferred_first_name": account.preferred_first_name,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -363,6 +367,7 @@ def champion_account_rename(request: HttpRequest, pk: int) -> HttpResponse:
                 last_name=data["last_name"],
                 reason=data["reason"],
                 new_username=data["new_username"],
+                preferred_first_name=data["preferred_first_name"],
                 ip_address=client_ip(request),
             )
         except services.AccountError as error:

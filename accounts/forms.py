@@ -371,6 +371,12 @@ class RenameForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last name"), max_length=100, error_messages={"required": _("Enter the last name")}
     )
+    preferred_first_name = forms.CharField(
+        label=_("Preferred first name (optional)"),
+        help_text=_("The name they go by, if not their first name. Hwb greets them with it."),
+        max_length=100,
+        required=False,
+    )
     reason = forms.ChoiceField(
         label=_("Why does the name change?"),
         choices=[],
@@ -396,6 +402,9 @@ class RenameForm(forms.Form):
 
     def clean_last_name(self) -> str:
         return text_clean(self.cleaned_data["last_name"])
+
+    def clean_preferred_first_name(self) -> str:
+        return text_clean(self.cleaned_data["preferred_first_name"])
 
 
 class PrimaryPasswordsForm(forms.Form):

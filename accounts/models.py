@@ -97,6 +97,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    # The name someone goes by, if not their first name ("Bethan" for "Elizabeth"): greetings
+    # use it; the username and the register keep the legal first name.
+    preferred_first_name = models.CharField(
+        _("preferred first name"), max_length=100, blank=True, default="", db_default=""
+    )
     # The champion's search reads this: names and username, lower case, accents folded; kept
     # by the database itself, so bulk writes (provisioning) keep it right too.
     search_name = models.GeneratedField(
@@ -250,7 +255,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self) -> str:
-        return self.first_name
+        return self.preferred_first_name or self.first_name
 
     @property
     def is_staff_member(self) -> bool:

@@ -25,6 +25,9 @@ FIELD_LABELS = {
     "role": _("Role"),
     "is_headteacher": _("Headteacher"),
     "start_date": _("Start date"),
+    "registration_group": _("Registration group"),
+    "classes": _("Classes"),
+    "previous_upn": _("Previous (temporary) UPN"),
 }
 
 # What is wrong, per error code. A code with a learner and a staff wording has both.
@@ -90,6 +93,30 @@ WHAT_IS_WRONG = {
         "This UPN belongs to another learner's Hwb account, so this learner has no account. "
         "The Hwb team checked, and they are not the same child."
     ),
+    "invalid_group": _("A registration group's name is 1 to 20 letters, digits or spaces."),
+    "invalid_classes": _(
+        "Hwb could not take this learner's classes: at most 30, each 1 to 40 characters."
+    ),
+    "previous_upn_not_temporary": _(
+        "The previous UPN sent with this record is not a temporary UPN (one ending in a "
+        "letter), so Hwb cannot tell which account it replaces."
+    ),
+    "previous_upn_other_person": _(
+        "The Hwb account of the temporary UPN belongs to a learner with another name or date of "
+        "birth, so Hwb did not give it to this learner."
+    ),
+    "previous_upn_on_roll_elsewhere": _(
+        "The learner of the temporary UPN is still on roll at another school, so Hwb did not "
+        "give their account to this record."
+    ),
+    "previous_upn_taken": _(
+        "Both the temporary and the permanent UPN already have a Hwb account, so Hwb joined "
+        "neither."
+    ),
+    "upn_replaced": _(
+        "The learner's temporary UPN was replaced by their permanent UPN: they keep the same "
+        "Hwb account, username and password."
+    ),
 }
 
 UNKNOWN_PROBLEM = _("Hwb could not take this record.")
@@ -122,6 +149,7 @@ WHO_FIXES_WARNING = {
         "account is kept meanwhile."
     ),
     "admission_in_future": _("Nobody needs to do anything."),
+    "upn_replaced": _("Nobody needs to do anything."),
     "move_held": _(
         "Check the learner's UPN, name and date of birth in your MIS against their paperwork, "
         "and correct any mistake. The Hwb team will check too, and will move the account or "

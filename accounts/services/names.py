@@ -43,6 +43,7 @@ def account_rename(
     last_name: str,
     reason: str,
     new_username: bool,
+    preferred_first_name: str | None = None,
     ip_address: str | None = None,
 ) -> User:
     """Give the account its new name; with ``new_username`` (and a name that gives another
@@ -57,10 +58,18 @@ def account_rename(
         raise AccountError(_("An account needs a first name and a last name."))
     if reason not in RENAME_REASONS:
         raise AccountError(_("Choose why the name changes."))
-    before = {"first_name": account.first_name, "last_name": account.last_name}
+    before = {
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "preferred_first_name": account.preferred_first_name,
+    }
     old_username = account.username
     account.first_name, account.last_name = first_name, last_name
     fields = ["first_name", "last_name"]
+    if preferred_first_name is not None:
+        preferred = text_clean(preferred_first_name)[:100]
+        account.preferred_first_name = "" if preferred == first_name else preferred
+        fields.append("preferred_first_name")
     changes_username = new_username and username_would_change(
         account, first_name=first_name, last_name=last_name
     )
@@ -89,7 +98,11 @@ def account_rename(
         details={
             "reason": reason,
             "before": before,
-            "after": {"first_name": first_name, "last_name": last_name},
+            "after": {
+                "first_name": first_name,
+                "last_name": last_name,
+                "preferred_first_name": account.preferred_first_name,
+            },
             **(
                 {"old_username": old_username, "new_username": account.username}
                 if changes_username

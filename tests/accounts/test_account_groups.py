@@ -101,3 +101,18 @@ def test_the_query_count_stays_flat_from_50_to_2000_accounts(champion_client, sc
     assert User.objects.filter(school=school).count() > 2000
     large = [_queries(champion_client), _queries(champion_client, year_group="4", group="4B")]
     assert large == small
+
+
+def test_a_champion_resets_only_the_accounts_ticked_on_the_list(champion_client, school):
+    run = _import(school, _learners(school, 6))
+    usernames = list(run.accounts["learners"].values())
+    ticked = list(User.objects.filter(username__in=usernames[:2]).values_list("pk", flat=True))
+    asked = " ".join(
+        champion_client.get("/user-management/accounts/reset-passwords/", {"account": ticked})
+        .content.decode()
+        .split()
+    )
+    assert "Reset the passwords of 2 accounts?" in asked and "Each account you selected" in asked
+    champion_client.post("/user-management/accounts/reset-passwords/", {"account": ticked})
+    reset = set(User.objects.filter(must_change_password=True).values_list("pk", flat=True))
+    assert reset == set(ticked)

@@ -81,6 +81,39 @@ def test_a_preferred_name_keeping_the_username(champion_client, champion, staff_
     assert not UsernameAlias.objects.exists() and not account.must_change_password
 
 
+def test_a_preferred_first_name_greets_them_and_keeps_the_legal_name(champion_client, staff_member):
+    champion_client.post(
+        rename_url(staff_member),
+        {
+            "first_name": "Siân",
+            "last_name": "Jones",
+            "preferred_first_name": " Sioned ",
+            "reason": "preferred",
+        },
+    )
+    account = User.objects.get(pk=staff_member.pk)
+    assert (account.first_name, account.preferred_first_name) == ("Siân", "Sioned")
+    assert account.get_short_name() == "Sioned" and account.username == "joness"
+    page = champion_client.get(f"/user-management/accounts/{account.pk}/").content.decode()
+    assert "Preferred first name" in page and "Sioned" in page
+    entry = AuditEntry.objects.get(action="account.renamed")
+    assert entry.details["after"]["preferred_first_name"] == "Sioned"
+    # The one-click new username (after an MIS change) keeps it.
+    User.objects.filter(pk=account.pk).update(last_name="Huws")
+    champion_client.post(
+        rename_url(account),
+        {
+            "first_name": "Siân",
+            "last_name": "Huws",
+            "preferred_first_name": "Sioned",
+            "reason": "mis",
+            "new_username": "on",
+        },
+    )
+    account.refresh_from_db()
+    assert (account.username, account.preferred_first_name) == ("huwss", "Sioned")
+
+
 def test_a_form_with_mistakes_changes_nothing(champion_client, staff_member):
     response = champion_client.post(rename_url(staff_member), {"first_name": "", "last_name": ""})
     assert response.status_code == 400

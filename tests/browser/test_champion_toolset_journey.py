@@ -87,6 +87,18 @@ def test_the_champion_runs_the_schools_own_accounts(
     page.reload()
     expect(page.locator(".hwb-card")).to_have_count(0)  # shown once
 
+    # Or the accounts ticked on the list.
+    gwenllian = colleagues[1]
+    page.goto(server_url + "/user-management/accounts/")
+    page.get_by_role("main").get_by_label(
+        words("Select %(name)s") % {"name": gwenllian.get_full_name()}, exact=True
+    ).check()
+    page.get_by_role("button", name=words("Reset the passwords of the selected accounts")).click()
+    check_accessibility(page)
+    page.get_by_role("main").get_by_role("button", name=words("Reset the passwords")).click()
+    expect(page.locator(".hwb-card")).to_have_count(1)
+    expect(page.locator(".hwb-card")).to_contain_text(gwenllian.username)
+
     # Siân becomes a second digital champion.
     page.goto(server_url + f"/user-management/accounts/{staff.pk}/")
     check_accessibility(page)

@@ -390,9 +390,17 @@ def test_the_number_of_statements_does_not_grow_with_the_roll(school, other_scho
             apply(target, people, staff)
         with CaptureQueriesContext(connection) as again:
             apply(target, people, staff)
-        return len(first), len(again)
+        return counted(first), counted(again)
 
-    # (Both big enough for a first load to refresh the new tables' statistics.)
+    def counted(captured) -> int:
+        # ANALYZE of a big table follows how much it changed since its last ANALYZE (which the
+        # tests before this one decide), not the size of this roll: it is left out.
+        return sum(
+            1
+            for query in captured.captured_queries
+            if not query["sql"].startswith(("ANALYZE accounts_", "ANALYZE provisioning_"))
+        )
+
     assert statements(school, 150) == statements(other_school, 1500)
 
 

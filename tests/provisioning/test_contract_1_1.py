@@ -147,3 +147,26 @@ def test_a_previous_upn_must_be_another_temporary_upn(school, previous):
     run = apply(school, MAY, learners=[learner_record(upn, previous_upn=value)])
     assert [e["field"] for e in run.errors] == ["previous_upn"]
     assert run.counts["learners"]["rejected"] == 1
+
+
+def test_the_champion_reads_the_replacement_and_a_refusal_in_plain_words(school, champion_client):
+    temporary = temporary_upn(school)
+    record = learner_record(temporary, forename="Mali")
+    apply(school, MAY, learners=[record])
+    stranger = learner_record(permanent_upn(school), forename="Cai", surname="Owen")
+    run = apply(
+        school,
+        JUNE,
+        learners=[
+            dict(record, upn=permanent_upn(school), previous_upn=temporary),
+            dict(stranger, previous_upn=permanent_upn(school)),
+        ],
+    )
+    body = " ".join(
+        champion_client.get(f"/user-management/provisioning/runs/{run.pk}/")
+        .content.decode()
+        .split()
+    )
+    assert "they keep the same Hwb account, username and password" in body
+    assert "is not a temporary UPN (one ending in a letter)" in body
+    assert "Previous (temporary) UPN" in body

@@ -8,6 +8,7 @@ request). Everything is made through the services, as the real people would.
 
 from datetime import date, timedelta
 
+from accounts.hwb_team import account_update
 from accounts.models import User
 from accounts.services import account_create, account_password_set
 from provisioning.models import MisStaff
@@ -116,6 +117,12 @@ def school_changes_seed(*, now, hwb_team: User, password: str) -> dict:
             kind=User.Kind.LA_OFFICER,
             local_authority=gwynedd,
             password=password,
+        )
+        # The Hwb team makes her Gwynedd's Hwb administrator too (a tick in the admin).
+        account_update(
+            actor=hwb_team,
+            account=officer,
+            changes={"manages_authority_accounts": True},
         )
     closing = {}
     for dfes, name_en, name_cy in CLOSING:

@@ -355,7 +355,8 @@ class Command(BaseCommand):
         officer, notice = changes["officer"], changes["notice"]
         self.stdout.write(
             f"Local-authority officer for Gwynedd: {officer.username} *. Their Local authority "
-            "area (/local-authority/) sends notices of new schools, mergers and closures."
+            "area (/local-authority/) sends notices of new schools, mergers and closures; as "
+            "Gwynedd's Hwb administrator, User management shows Your authority's staff accounts."
         )
         if notice is not None and notice.school is not None:
             self.stdout.write(_merger_story(notice, officer))
