@@ -20,6 +20,10 @@ ACTIVITY = {
         "account.reactivated": _("Account reopened"),
         "account.updated": _("Details changed"),
         "account.moved": _("Account moved between schools"),
+        "account.renamed": _("Name changed"),
+        "account.expiry_set": _("Expiry date set"),
+        "account.close_at_expiry": _("Set to close at its expiry date"),
+        "account.upn_replaced": _("Temporary UPN replaced by the permanent one"),
     },
     "passwords": {
         "account.password_reset": _("Password reset"),
@@ -27,6 +31,11 @@ ACTIVITY = {
         "account.password_set": _("Password set"),
         "account.unlocked": _("Unlocked after failed sign-ins"),
         "account.second_factor_reset": _("Two-step verification reset"),
+        "school.primary_passwords_kept": _("Primary learners' first sign-in changed"),
+    },
+    "downloads": {
+        "accounts.downloaded": _("Account list downloaded"),
+        "credentials.downloaded": _("New passwords downloaded"),
     },
     "roles": {
         "school_role.granted": _("Role given"),
@@ -34,9 +43,10 @@ ACTIVITY = {
     },
 }
 GROUPS = {
-    "accounts": _("Accounts created, closed and moved"),
+    "accounts": _("Accounts created, renamed, closed and moved"),
     "passwords": _("Passwords and unlocking"),
     "roles": _("Headteacher and digital champion roles"),
+    "downloads": _("Downloads of accounts and passwords"),
 }
 LABELS = {action: label for group in ACTIVITY.values() for action, label in group.items()}
 ROLE_LABELS = dict(SchoolRole.Role.choices)

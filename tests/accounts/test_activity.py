@@ -74,3 +74,17 @@ def test_the_page_costs_the_same_queries_for_5_and_500_entries(champion_client, 
     for _ in range(495):
         audit_record(actor=None, action="account.updated", target=account, school=school)
     assert queries() == few
+
+
+def test_renames_and_downloads_are_on_it_in_words(champion_client, champion, staff_member):
+    champion_client.post(
+        f"/user-management/accounts/{staff_member.pk}/name/",
+        {"first_name": "Siân", "last_name": "Huws", "reason": "marriage", "new_username": "on"},
+    )
+    b"".join(champion_client.get("/user-management/accounts/download.csv").streaming_content)
+    accounts = page(champion_client.get(ACTIVITY, {"group": "accounts"}))
+    row = accounts[accounts.index("Name changed") :]
+    assert "huwss" in row[: row.index("</tr>")]
+    downloads = page(champion_client.get(ACTIVITY, {"group": "downloads"}))
+    assert "Account list downloaded" in downloads and champion.username in downloads
+    assert "Name changed" not in downloads
