@@ -1,14 +1,59 @@
-"""Hwb's password rules: upper case, lower case and digits (length and the common-password list
-are Django's own validators), and no password a guesser would try early."""
+"""Hwb's password rules: upper case, lower case and digits, no password a guesser would try
+early, and Django's own length, common-password, numeric and similarity checks — subclassed
+here only so that their messages are this project's, translated into Welsh in its catalogue
+(Django's own Welsh catalogue lacks them, and a Welsh page must not show English)."""
 
 import re
 import threading
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from zxcvbn import zxcvbn
 
 from core.text import ascii_fold
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short: it must have at least %(min_length)d character.",
+            "This password is too short: it must have at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "Your password must have at least %(min_length)d character.",
+            "Your password must have at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    def get_error_message(self) -> str:
+        # %(verbose_name)s is the field's own (translated) name: "username", "first name".
+        return _("This password is too like your %(verbose_name)s.")
+
+    def get_help_text(self) -> str:
+        return _("Your password must not be like your name, username or email address.")
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    def get_error_message(self) -> str:
+        return _("This password is too common: people often use it, so it is guessed early.")
+
+    def get_help_text(self) -> str:
+        return _("Your password must not be one that many people use.")
+
+
+class NumericPasswordValidator(password_validation.NumericPasswordValidator):
+    def get_error_message(self) -> str:
+        return _("This password is only digits: add letters.")
+
+    def get_help_text(self) -> str:
+        return _("Your password must not be only digits.")
 
 
 class MixedCharactersValidator:

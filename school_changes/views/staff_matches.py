@@ -46,14 +46,7 @@ def _page(
         },
         status=status,
     )
-    match_list = review.match_list
-    if (
-        match_list
-        and match_list.status == StaffMatchList.Status.APPROVED
-        and not match_list.moves_later
-    ):
-        # The progress view reloads itself until the job has finished.
-        response["Refresh"] = str(PROGRESS_REFRESH_SECONDS)
+    # No Refresh header: the progress region updates in place (static/js/status-poll.mjs).
     return response
 
 

@@ -95,3 +95,27 @@ def test_the_officer_reviews_doubtful_rows_and_submits(page: Page, server_url, m
     assert match_list.status == "submitted"
     assert StaffMatch.objects.get(account=huw).record == merger.records["huw"]
     assert StaffMatch.objects.get(account=rhys2).decision == "rejected"
+
+
+def test_the_progress_updates_in_place_without_reloading(page: Page, server_url, merger):
+    """WCAG 2.2.2: while accounts move, the figures change in their status region; the page is
+    never reloaded on a timer, and when the job finishes it offers the result as a link."""
+    from django.utils import timezone
+
+    StaffMatchList.objects.update(status="approved", moved=0, skipped=0, to_move=4)
+    sign_in = SignInPage(page, server_url).goto()
+    sign_in.sign_in(merger.officer.username, PASSWORD)
+    from django.urls import reverse
+
+    page.goto(server_url + reverse("mergers:review", args=[merger.notice.pk]))
+    region = page.locator("#move-progress")
+    expect(region).to_contain_text("0 of 4 accounts done so far")
+    page.evaluate("window.hwbNotReloaded = true")
+
+    StaffMatchList.objects.update(moved=3)  # the worker at work
+    expect(region).to_contain_text("3 of 4 accounts done so far", timeout=9_000)
+    StaffMatchList.objects.update(status="completed", moved=4, finished_at=timezone.now())
+    expect(region.get_by_role("link")).to_have_text(
+        "The accounts have all moved: show the result", timeout=9_000
+    )
+    assert page.evaluate("window.hwbNotReloaded") is True
