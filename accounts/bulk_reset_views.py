@@ -176,6 +176,7 @@ def credentials_sheet(request: HttpRequest) -> HttpResponse:
             "sign_in_url": settings.HWB_PORTAL_URL + reverse("accounts:sign_in"),
             "card_language": language,
             "back": _sheet_back(request.user),
+            "shown_once": bool(cards),
         },
     )
 

@@ -215,7 +215,8 @@ def champion_password_reset_done(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/champion_password_reset_done.html",
-        {"account": account, "password": password},
+        # Shown once: a language switch (a reload) would lose it, so the page offers none.
+        {"account": account, "password": password, "shown_once": bool(password)},
     )
 
 

@@ -146,6 +146,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         {
             "codes": [services.recovery_code_display(code) for code in codes or []],
             "next": _safe_next(request, reverse("home")),
+            "shown_once": bool(codes),
         },
     )
 

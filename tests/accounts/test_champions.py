@@ -178,6 +178,20 @@ def test_reset_password_shows_a_one_time_password_once(champion_client, client, 
     assert fresh.get("/").url == "/change-password/"
 
 
+def test_the_page_that_shows_a_password_once_offers_no_language_switch_that_would_lose_it(
+    champion_client, staff_member
+):
+    url = f"/user-management/accounts/{staff_member.pk}/reset-password/"
+    confirm = champion_client.get(url)
+    assert 'name="language"' in confirm.content.decode()  # an ordinary page has the switch
+    response = champion_client.post(url, {"form_key": confirm.context["form"]["form_key"].value()})
+    shown = champion_client.get(response.url).content.decode()
+    assert 'name="language"' not in shown
+    assert "To change the language, leave this page first" in shown
+    # Once shown, the page (now without the password) has its switch again.
+    assert 'name="language"' in champion_client.get(response.url).content.decode()
+
+
 def test_a_reset_page_visited_by_get_changes_nothing(champion_client, staff_member):
     champion_client.get(f"/user-management/accounts/{staff_member.pk}/reset-password/")
     staff_member.refresh_from_db()
