@@ -74,7 +74,7 @@ class NoticeFields:
     """What an officer tells the Hwb team, as the form cleaned it."""
 
     kind: str
-    effective_date: date
+    effective_date: date | None
     new_school_name: str = ""
     new_school_name_cy: str = ""
     proposed_dfes_number: str = ""
@@ -118,10 +118,13 @@ def notice_problems(
         ]
     if fields.kind not in Kind.values:
         return [NoticeError(_("Choose a new school, a merger or a closure."), field="kind")]
-    try:
-        notice_period_check(fields.effective_date, today)
-    except NoticeError as error:
-        problems.append(error)
+    if fields.effective_date is None:  # a form reporting every problem at once sends none
+        problems.append(NoticeError(_("Enter the date"), field="effective_date"))
+    else:
+        try:
+            notice_period_check(fields.effective_date, today)
+        except NoticeError as error:
+            problems.append(error)
 
     authority = officer.local_authority_id
     if fields.makes_new_school:

@@ -47,6 +47,17 @@ class SchoolChoice(forms.ModelChoiceField):
 # --- The forms ------------------------------------------------------------------------------------
 
 
+def _blank(field: forms.Field):
+    """What a field holds when it has no valid value (for rules judging the rest)."""
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return []
+    if isinstance(field, forms.CharField | forms.ChoiceField) and not isinstance(
+        field, forms.ModelChoiceField
+    ):
+        return ""
+    return None
+
+
 class NoticeForm(forms.Form):
     """What every notice has; each kind adds its own fields. ``officer`` is who sends it."""
 
@@ -82,12 +93,22 @@ class NoticeForm(forms.Form):
         )
 
     def clean(self):
+        """Every problem at once: the fields' own errors, and the service's rules over whatever
+        the other fields hold (a field with an error of its own is not told twice)."""
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        fields = self.notice_fields()
+        invalid = set(self.errors)
+        valid_data = self.cleaned_data
+        self.cleaned_data = {
+            name: cleaned.get(name, _blank(field)) for name, field in self.fields.items()
+        }
+        try:
+            fields = self.notice_fields()
+        finally:
+            self.cleaned_data = valid_data
         for problem in notice_problems(officer=self.officer, fields=fields, today=self.today):
             target = self.field_map.get(problem.field, problem.field)
+            if target in invalid:
+                continue
             self.add_error(target if target in self.fields else None, str(problem))
         if not self.errors:
             cleaned["notice_fields"] = fields
@@ -374,7 +395,7 @@ class ClosureNoticeForm(NoticeForm):
     def notice_fields(self) -> NoticeFields:
         data = self.cleaned_data
         return super().notice_fields(
-            merging_schools=[data["closing_school"]],
+            merging_schools=[data["closing_school"]] if data["closing_school"] else [],
             receiving_schools=data["receiving_schools"],
         )
 

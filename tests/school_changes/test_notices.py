@@ -722,3 +722,24 @@ def test_the_date_hints_give_a_date_still_to_come(officer_client, gwynedd_school
     assert example, "no date hint"
     day, month, year = map(int, example.groups())
     assert date(year, month, day) > date.today()
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},  # an empty form
+        {"effective_date_day": "31", "effective_date_month": "2", "effective_date_year": "2027"},
+    ],
+    ids=["empty", "bad-date"],
+)
+def test_a_new_school_notice_reports_every_problem_at_once(officer_client, answers):
+    """WCAG 3.3.1: not a few at a time (an empty form once showed only the date; a bad date hid
+    the rest)."""
+    response = officer_client.post(form_url("new-school"), answers)
+    assert response.status_code == 400
+    body = page(response)
+    summary = body[body.index("govuk-error-summary__list") :]
+    summary = summary[: summary.index("</ul>")]
+    for field in ("new_school_name", "phase", "effective_date"):
+        assert f'href="#id_{field}' in summary, field
+    assert summary.count("<li>") >= 3
