@@ -56,3 +56,20 @@ def test_a_short_common_password_is_refused_in_welsh_on_the_page(school):
     assert 'lang="cy"' in body
     for english in ("too short", "too common", "This password", "must contain"):
         assert english not in body, english
+
+
+def test_the_field_shows_every_error_the_summary_lists_for_it(school):
+    user = make_account(school=school, first_name="Siân", last_name="Jones")
+    client = sign_in(Client(), user)
+    response = client.post(
+        "/change-password/",
+        {"current_password": PASSWORD, "new_password": "abc", "new_password_again": "abc"},
+    )
+    body = response.content.decode()
+    summary = body[body.index("govuk-error-summary__list") :]
+    summary = summary[: summary.index("</ul>")]
+    at_field = body[body.index('id="id_new_password-error"') :]
+    at_field = at_field[: at_field.index("</p>")]
+    listed = summary.count('href="#id_new_password"')
+    assert listed >= 2  # too short, and not mixed: both are told
+    assert at_field.count("<br>") == listed - 1
