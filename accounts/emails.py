@@ -39,15 +39,19 @@ def _render_one(template: str, context: dict, language: str, *, fragment: bool):
     return subject, body_text, body_html
 
 
+BILINGUAL = "cy,en"  # an email's language when it holds both: Welsh first, then English
+
+
 def email_render(
     *, template: str, context: dict, language: str, bilingual: bool = False
 ) -> tuple[str, str, str]:
     """The subject (one line), plain-text body and HTML body of an email, in the language
-    given; ``bilingual`` adds the other language after it (Welsh and English in one email)."""
+    given; ``bilingual``: Welsh first, then English, each section declaring its language (the
+    Welsh Language Standards: Welsh no less favourably treated)."""
     first = _language_or_default(language)
     if not bilingual:
         return _render_one(template, context, first, fragment=False)
-    second = "en" if first == "cy" else "cy"
+    first, second = "cy", "en"
     parts = [_render_one(template, context, lang, fragment=True) for lang in (first, second)]
     subject = f"{parts[0][0]} / {parts[1][0]}"[:255]
     body_text = parts[0][1] + "\n" + "=" * 40 + "\n\n" + parts[1][1]
@@ -63,13 +67,17 @@ def email_enqueue(
 ) -> OutboundEmail:
     """Write an email in the current transaction; it is sent only if that transaction commits.
 
-    ``language`` is the recipient's ("cy" or "en"); anything else falls back to the default.
-    A ``bilingual`` email has the recipient's language first, then the other.
+    ``language`` is the recipient's ("cy" or "en"). Someone whose language is not known, and
+    every ``bilingual`` email, gets both: Welsh first, then English.
     """
+    if language not in dict(settings.LANGUAGES):
+        bilingual = True
     language = _language_or_default(language)
     subject, body_text, body_html = email_render(
         template=template, context=context, language=language, bilingual=bilingual
     )
+    if bilingual:
+        language = BILINGUAL
     email = OutboundEmail.objects.create(
         to=to,
         subject=subject,
@@ -108,7 +116,10 @@ def email_deliver(*, email_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to],
             # Automatic mail: out-of-office replies should not answer it (RFC 3834).
-            headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
+            headers={
+                "Auto-Submitted": "auto-generated",
+                "Content-Language": ", ".join(email.language.split(",")),  # "cy, en" for both
+            },
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")

@@ -444,7 +444,7 @@ class OutboundEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     template = models.CharField(max_length=100)
-    language = models.CharField(max_length=2)
+    language = models.CharField(max_length=5)  # "cy", "en", or "cy,en" for both
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

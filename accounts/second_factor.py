@@ -344,6 +344,6 @@ def second_factor_reset(*, actor: User | None, account: User, ip_address: str | 
                 "actor_name": actor.get_full_name() if actor is not None else "",
                 "when": timezone.localtime(),
             },
-            language=interface_language(account) or "en",
+            language=interface_language(account),  # not known: both languages, Welsh first
             bilingual=True,  # Welsh and English, the holder's own language first
         )

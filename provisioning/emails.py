@@ -51,7 +51,7 @@ def held_moves_tell(holds: list[HeldLearnerMove]) -> None:
                 "leaving": leaving.get(champion.school_id, 0),
                 "page_url": _page_url(),
             },
-            language=interface_language(champion) or "en",
+            language=interface_language(champion),  # not known: both languages, Welsh first
         )
     pairs = Counter((hold.from_school_id, hold.to_school_id) for hold in holds)
     schools = School.objects.in_bulk({school for pair in pairs for school in pair if school})
@@ -83,7 +83,7 @@ def held_move_decided_tell(hold: HeldLearnerMove) -> None:
                 "joining": champion.school_id == hold.to_school_id,
                 "page_url": _page_url(),
             },
-            language=interface_language(champion) or "en",
+            language=interface_language(champion),  # not known: both languages, Welsh first
         )
 
 
@@ -95,7 +95,7 @@ def run_held_tell(run: ProvisioningRun, reason: str) -> None:
             to=champion.email,
             template="provisioning_run_held",
             context=context,
-            language=interface_language(champion) or "en",
+            language=interface_language(champion),  # not known: both languages, Welsh first
         )
     admin_url = settings.HWB_PORTAL_URL + reverse(
         "admin:provisioning_provisioningrun_change", args=[run.pk]
@@ -128,5 +128,5 @@ def roll_conflicts_tell(school: School, conflicts: dict[int, int]) -> None:
                     "count": count,
                     "page_url": _page_url(),
                 },
-                language=interface_language(champion) or "en",
+                language=interface_language(champion),  # not known: both languages, Welsh first
             )

@@ -63,7 +63,9 @@ def ite_placement_reminders_send(*, today: date | None = None) -> int:
                     "placement_end": record.leaving_date,
                     "days_left": (record.leaving_date - today).days,
                 },
-                language=interface_language(record.account) or "en",
+                language=interface_language(
+                    record.account
+                ),  # not known: both languages, Welsh first
             )
             sent += 1
     return sent

@@ -34,7 +34,7 @@ def officers_tell(notice: SchoolNotice, template: str, context: dict) -> None:
             to=officer.email,
             template=template,
             context={**context, "notice": notice, "officer": officer, "url": _review_url(notice)},
-            language=interface_language(officer) or "en",
+            language=interface_language(officer),  # not known: both languages, Welsh first
         )
 
 

@@ -153,7 +153,7 @@ def service_desk_authorisation_ask(
                 "link": link,
                 "link_days": authorisation_link_days(),
             },
-            language=(interface_language(user) if user else "") or "en",
+            language=interface_language(user) if user else "",
             bilingual=True,  # Welsh and English, the reader's own language first
         )
     if first_ask:

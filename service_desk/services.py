@@ -170,7 +170,7 @@ def requester_tell(desk_request: ServiceDeskRequest, *, to: User | None = None) 
         to=reader.email,
         template="service_desk_update",
         context={"request": desk_request, "status_url": status_url()},
-        language=interface_language(reader) or "en",
+        language=interface_language(reader),  # not known: both languages, Welsh first
     )
 
 

@@ -179,7 +179,7 @@ def _ask_deciders(transfer: TransferRequest, deciders: list[User], *, template: 
                 "link": link,
                 "link_days": settings.HWB_TRANSFER_LINK_DAYS,
             },
-            language=interface_language(decider) or "en",
+            language=interface_language(decider),  # not known: both languages, Welsh first
             # The headteacher's email is in Welsh and English (their own language first).
             bilingual=True,
         )
@@ -196,7 +196,7 @@ def _tell_requester(transfer: TransferRequest, template: str) -> None:
             "request": transfer,
             "status_url": settings.HWB_PORTAL_URL + reverse("transfers:status"),
         },
-        language=interface_language(requester) or "en",
+        language=interface_language(requester),  # not known: both languages, Welsh first
     )
 
 

@@ -2,7 +2,6 @@
 
 import secrets
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -101,7 +100,7 @@ def password_reset_holder_tell(*, account: User, actor: User | None) -> None:
             "actor_school": actor.school if actor is not None else None,
             "when": timezone.now(),
         },
-        language=interface_language(account) or settings.LANGUAGE_CODE,
+        language=interface_language(account),  # not known: both languages, Welsh first
         bilingual=True,
     )
 

@@ -61,7 +61,7 @@ def notice_email_officer(notice: SchoolNotice, template: str, **context) -> None
         to=officer.email,
         template=template,
         context={"notice": notice, "officer": officer, "notice_url": notice_url(notice), **context},
-        language=interface_language(officer) or "en",
+        language=interface_language(officer),  # not known: both languages, Welsh first
     )
 
 

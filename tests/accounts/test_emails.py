@@ -93,10 +93,34 @@ def test_a_welsh_reader_gets_the_email_in_welsh(held_run):
     assert '<html lang="cy">' in email.body_html
 
 
-def test_an_unknown_language_falls_back_to_english(held_run):
+def test_someone_whose_language_is_unknown_gets_both_welsh_first(held_run):
     email = _enqueue_held(held_run, language="")
-    assert email.language == "en"
-    assert "Llanberis Primary School" in email.subject
+    assert email.language == "cy,en"
+    assert email.subject.index("Ysgol Gynradd Llanberis") < email.subject.index(
+        "Llanberis Primary School"
+    )
+    assert email.body_text.index("Ysgol Gynradd Llanberis") < email.body_text.index(
+        "Llanberis Primary School"
+    )
+    html = email.body_html
+    assert '<html lang="cy">' in html
+    assert html.index('<div lang="cy">') < html.index('<div lang="en">')
+
+
+def test_a_bilingual_email_is_welsh_first_even_for_an_english_reader(held_run):
+    email = email_enqueue(
+        to="someone@example.org",
+        template="provisioning_run_held",
+        context={"school": held_run.school, "run": held_run, "reason": "Empty.", "admin_url": ""},
+        language="en",
+        bilingual=True,
+    )
+    assert email.language == "cy,en"
+    assert email.body_text.index("Ysgol Gynradd") < email.body_text.index("Llanberis Primary")
+    assert email_deliver(email_id=email.pk)
+    from django.core import mail
+
+    assert mail.outbox[-1].extra_headers["Content-Language"] == "cy, en"
 
 
 def test_the_champions_email_without_an_admin_link_has_none(held_run):

@@ -312,8 +312,9 @@ def test_the_holder_is_emailed_who_reset_their_password_and_what_to_do(
         account_password_reset(actor=champion, account=staff_member, ip_address=None)
     email = OutboundEmail.objects.get(template=TEMPLATE)
     assert email.to == staff_member.email
-    assert email.subject.startswith("Your Hwb password has been reset / ")
-    english, welsh = email.body_text.split("=" * 40)
+    # Both languages, Welsh first (Welsh Language Standards), whatever the reader's language.
+    assert email.subject.endswith(" / Your Hwb password has been reset")
+    welsh, english = email.body_text.split("=" * 40)
     assert (
         "Dafydd Prys, a digital champion at Llanberis Primary School, reset the password of "
         f"your Hwb account {staff_member.username} on 2 March 2026, 14:05." in english
@@ -324,7 +325,8 @@ def test_the_holder_is_emailed_who_reset_their_password_and_what_to_do(
         "Ailosododd Dafydd Prys, hyrwyddwr digidol yn Ysgol Gynradd Llanberis, gyfrinair eich "
         f"cyfrif Hwb {staff_member.username} ar 2 Mawrth 2026, 14:05." in welsh
     )
-    assert '<html lang="en">' in email.body_html
+    assert '<html lang="cy">' in email.body_html
+    assert email.body_html.index('<div lang="cy">') < email.body_html.index('<div lang="en">')
 
 
 def test_a_welsh_speaker_reads_welsh_first(champion, staff_member):
@@ -333,12 +335,12 @@ def test_a_welsh_speaker_reads_welsh_first(champion, staff_member):
     account_password_reset(actor=champion, account=staff_member, ip_address=None)
     email = OutboundEmail.objects.get(template=TEMPLATE)
     welsh, english = email.body_text.split("=" * 40)
-    assert email.language == "cy"
+    assert email.language == "cy,en"
     assert email.subject == (
         "Mae eich cyfrinair Hwb wedi’i ailosod / Your Hwb password has been reset"
     )
     assert "hyrwyddwr digidol yn Ysgol Gynradd Llanberis" in welsh
-    assert "rhowch wybod i’ch pennaeth neu i ddesg gwasanaeth Hwb" in welsh
+    assert "rhowch wybod i’ch pennaeth neu i ddesg wasanaeth Hwb" in welsh
     assert "a digital champion at Llanberis Primary School" in english
     assert '<html lang="cy">' in email.body_html
 

@@ -152,7 +152,7 @@ def test_governors_and_ite_students_are_never_matched_but_listed_apart(proposed)
 def test_the_officer_is_emailed_that_the_matches_are_ready(proposed):
     (email,) = mail.outbox
     assert email.to == [proposed.officer.email]
-    assert email.subject == "Staff matches are ready for your review"
+    assert email.subject.endswith(" / Staff matches are ready for your review")
     assert f"/local-authority/notices/{proposed.notice.pk}/staff-matches/" in email.body
     assert AuditEntry.objects.filter(action="merger.matches_proposed").count() == 1
 
@@ -536,7 +536,9 @@ def test_approval_moves_the_confirmed_accounts(
         )
     assert AccountMove.objects.filter(reason="merger").count() == 4
     officer_email = next(m for m in mail.outbox if m.to == [submitted.officer.email])
-    assert officer_email.subject == "Staff accounts moved: 4 accounts moved to the new school"
+    assert officer_email.subject.endswith(
+        " / Staff accounts moved: 4 accounts moved to the new school"
+    )
     assert "Not moved, as the local authority decided: 2." in officer_email.body
 
 

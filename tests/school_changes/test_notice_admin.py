@@ -152,7 +152,7 @@ def test_a_new_school_from_notice_to_token_to_completion(
     assert notice.status == SchoolNotice.Status.IN_PROGRESS
     (email,) = mail.outbox
     assert email.to == [officer.email]
-    assert email.subject == "The Hwb team has started on your notice"
+    assert email.subject.endswith(" / The Hwb team has started on your notice")
     assert "On it." in email.body
 
     form = page(admin_client.get(step_url(notice, "create-school")))
@@ -175,7 +175,7 @@ def test_a_new_school_from_notice_to_token_to_completion(
         notice.effective_date,
     )
     (email,) = mail.outbox
-    assert email.subject == "The new school has been created in Hwb"
+    assert email.subject.endswith(" / The new school has been created in Hwb")
 
     response = take_step(admin_client, notice, "issue-token", capture)
     assert response.status_code == 200
@@ -184,7 +184,7 @@ def test_a_new_school_from_notice_to_token_to_completion(
     assert secret in page(response)
     assert client_token_verify(secret).school == school
     (email,) = mail.outbox
-    assert email.subject == "The new school's Provisioning Client token has been issued"
+    assert email.subject.endswith(" / The new school's Provisioning Client token has been issued")
     assert secret not in email.body and secret not in email.alternatives[0][0]
     assert secret not in page(admin_client.get(change_url(notice)))
 
@@ -192,7 +192,7 @@ def test_a_new_school_from_notice_to_token_to_completion(
     notice.refresh_from_db()
     assert notice.status == SchoolNotice.Status.COMPLETED
     (email,) = mail.outbox
-    assert email.subject == "Your notice has been completed"
+    assert email.subject.endswith(" / Your notice has been completed")
 
     assert [event.action for event in notice.events.all()] == [
         "submitted",
@@ -254,7 +254,7 @@ def test_a_merger_with_a_continuing_school_records_it_and_marks_the_others_closi
     take_step(admin_client, merger_notice, "create-school", capture)
     merger_notice.refresh_from_db()
     assert merger_notice.school == llanberis
-    assert mail.outbox[0].subject == "The continuing school has been recorded in Hwb"
+    assert mail.outbox[0].subject.endswith(" / The continuing school has been recorded in Hwb")
     # The continuing school keeps its own token: no button, and the step is refused.
     assert step_url(merger_notice, "issue-token") not in page(
         admin_client.get(change_url(merger_notice))
@@ -335,7 +335,9 @@ def test_declining_needs_a_reason_and_tells_the_officer(
     new_school_notice.refresh_from_db()
     assert new_school_notice.status == SchoolNotice.Status.DECLINED
     (email,) = mail.outbox
-    assert email.to == [officer.email] and email.subject == "Your notice has been declined"
+    assert email.to == [officer.email] and email.subject.endswith(
+        " / Your notice has been declined"
+    )
     assert "the council's decision was reversed" in email.body
     assert AuditEntry.objects.filter(action="notice.declined").count() == 1
 

@@ -196,7 +196,7 @@ def test_an_officer_tells_the_hwb_team_of_a_new_school(
         [officer.email, settings.HWB_TEAM_EMAIL]
     )
     to_officer = next(email for email in mail.outbox if email.to == [officer.email])
-    assert to_officer.subject == "Your notice has reached the Hwb team"
+    assert to_officer.subject.endswith(" / Your notice has reached the Hwb team")
     assert f"/local-authority/notices/{notice.pk}/" in to_officer.body
     detail = page(officer_client.get(response.url))
     assert "Your notice has been sent to the Hwb team" in detail
@@ -589,7 +589,9 @@ def test_an_officer_withdraws_a_received_notice(
     assert merger_notice.status == SchoolNotice.Status.WITHDRAWN
     assert AuditEntry.objects.filter(action="notice.withdrawn").count() == 1
     (email,) = mail.outbox
-    assert email.to == [officer.email] and email.subject == "Your notice has been withdrawn"
+    assert email.to == [officer.email] and email.subject.endswith(
+        " / Your notice has been withdrawn"
+    )
     detail = page(officer_client.get(response.url))
     assert "Withdrawn by" in detail
     assert "Withdraw this notice" not in detail

@@ -380,7 +380,7 @@ def test_asking_emails_the_previous_headteacher_a_signed_link(moved, awaiting, h
     )
     assert f"asked {moved.old.school.name} for written authorisation" in told.body
     assert moved.head.email not in told.body
-    english, welsh = message.subject.split(" / ")
+    welsh, english = message.subject.split(" / ")  # Welsh first
     assert english == f"Written authorisation needed to move the Hwb account {moved.old.username}"
     assert "Dear Gwenllian Ellis," in message.body
     # The account's holder is named, not just "their account".

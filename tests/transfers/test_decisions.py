@@ -97,8 +97,8 @@ def approved(moved, submitted, django_capture_on_commit_callbacks) -> TransferRe
 def test_the_headteachers_email_shows_the_request_and_its_link(moved, submitted, other_school):
     (message,) = mail.outbox
     assert message.to == [moved.head.email]
-    # In English and Welsh, the headteacher's own language (here English) first.
-    english, welsh = message.subject.split(" / ")
+    # In Welsh and English, Welsh first (Welsh Language Standards), whatever the reader speaks.
+    welsh, english = message.subject.split(" / ")
     assert english == (
         f"Account Transfer request from Siân Jones for the account {moved.old.username} of "
         "Siân Jones"
@@ -161,9 +161,9 @@ def test_approving_tells_the_member_of_staff_at_their_new_account(moved, approve
     body = message.body
     steps = [
         f"1. Sign in to your NEW Hwb account ({moved.new.username}).",
-        "2. Click on User management.",
+        "2. Select User management.",
         "3. You will be asked to sign in again as an extra security measure.",
-        "Your Account transfer request has been reviewed’, click on View Request.",
+        "Your Account transfer request has been reviewed’, select View Request.",
         "5. On the Account Transfer Status page, choose Proceed with transfer or Cancel Request.",
     ]
     positions = [body.index(step) for step in steps]
@@ -570,7 +570,7 @@ def test_a_welsh_speaking_headteacher_gets_the_email_in_welsh(
     with django_capture_on_commit_callbacks(execute=True):
         submit(moved.new, moved.old)
     (message,) = mail.outbox
-    assert message.extra_headers["Content-Language"] == "cy"
+    assert message.extra_headers["Content-Language"] == "cy, en"
     # Welsh first, then English, as a Welsh reader would expect of a bilingual email.
     assert message.body.index("Ysgol Uwchradd Glantaf") < message.body.index(
         "Glantaf Secondary School"

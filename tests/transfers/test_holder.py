@@ -159,7 +159,7 @@ def test_a_doubtful_match_goes_to_the_headteacher_to_check(
     assert request.match_confidence == TransferRequest.Match.DOUBTFUL
     assert {"name_only", "dob_missing"} <= set(request.match_reasons)
     (email,) = mail.outbox
-    english = email.body.split("=" * 40)[0]
+    english = email.body.split("=" * 40)[1]  # after the Welsh
     assert "Check before you decide: the two schools' MIS records do not show for sure" in english
     assert "(name matches, date of birth missing, only the name matches)" in english
     assert "approve only once you have checked that they are the same person" in english

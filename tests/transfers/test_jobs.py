@@ -77,7 +77,7 @@ def test_an_unanswered_request_is_reminded_once_after_seven_days(
         assert run_daily_jobs(django_capture_on_commit_callbacks) == (1, 0)
     (reminder,) = mail.outbox
     assert reminder.to == [moved.head.email]
-    assert reminder.subject.startswith("Reminder: Account Transfer request from Siân Jones")
+    assert " / Reminder: Account Transfer request from Siân Jones" in reminder.subject
     assert "The request is still waiting for a decision." in reminder.body
     # The reminder's link works like the first one.
     assert transfer_request_from_link(TOKEN.search(reminder.body).group(1)) == submitted
