@@ -1,13 +1,18 @@
 """A local authority's notices of new schools, mergers and closures, and their timelines."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimelineEvent
 from schools.identifiers import validate_dfes_number
 from schools.models import LocalAuthority, School
+
+_DFES_IN_NOTE = re.compile(r"\((\d{7})\)")
 
 
 class SchoolNotice(models.Model):
@@ -115,6 +120,18 @@ class SchoolNotice(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    @property
+    def new_school_name_here(self) -> str:
+        """The new school's name in the page's language (its Welsh name on a Welsh page)."""
+        if get_language() == "cy" and self.new_school_name_cy:
+            return self.new_school_name_cy
+        return self.new_school_name
+
+    @property
+    def new_school_name_lang(self) -> str:
+        """The language ``new_school_name_here`` is in (for its ``lang`` attribute)."""
+        return "cy" if get_language() == "cy" and self.new_school_name_cy else "en"
+
 
 class SchoolNoticeEvent(TimelineEvent):
     """One step in a notice's life, shown to the local authority as its timeline."""
@@ -151,8 +168,20 @@ class SchoolNoticeEvent(TimelineEvent):
 
     subject_field = "notice"
     NOTE_APPENDED = ("accepted", "completed", "declined")
+    # Steps whose note names schools as "Name (6612345)": shown in the reader's language.
+    NOTE_NAMES_SCHOOLS = ("school_created", "school_recorded", "schools_closing")
     notice = models.ForeignKey(SchoolNotice, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("what happened"), max_length=40, choices=Action.choices)
+
+    def text_values(self) -> dict[str, str]:
+        values = super().text_values()
+        numbers = _DFES_IN_NOTE.findall(self.note) if self.action in self.NOTE_NAMES_SCHOOLS else []
+        if numbers:
+            # The note was written in its writer's language; the reader's may differ.
+            schools = School.objects.filter(dfes_number__in=numbers).order_by("dfes_number")
+            if schools:
+                values["note"] = ", ".join(str(school) for school in schools)
+        return values
 
     class Meta(TimelineEvent.Meta):
         db_table = "transfers_schoolnoticeevent"

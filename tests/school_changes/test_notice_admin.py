@@ -414,3 +414,36 @@ def test_a_step_needs_the_csrf_token(client, hwb_team, new_school_notice):
     assert strict.post(step_url(new_school_notice, "accept"), {}).status_code == 403
     new_school_notice.refresh_from_db()
     assert new_school_notice.status == SchoolNotice.Status.RECEIVED
+
+
+def test_a_welsh_page_names_the_new_school_in_welsh_and_marks_english_text(
+    client, officer, hwb_team
+):
+    """Welsh Language Standards and WCAG 3.1.2: the notice list and timeline give a school's
+    Welsh name on a Welsh page, and English text there carries lang="en"."""
+    from school_changes.services.notices import notice_accept, notice_school_create
+    from tests.conftest import sign_in
+
+    notice = notice_submit(
+        officer=officer,
+        fields=NoticeFields(
+            kind=SchoolNotice.Kind.NEW_SCHOOL,
+            effective_date=_date(),
+            new_school_name="Eryri Primary School",
+            new_school_name_cy="Ysgol Gynradd Eryri",
+            phase="primary",
+            contact_name="Mair Hughes",
+            contact_email="mair@gwynedd.example",
+        ),
+    )
+    notice_accept(notice_id=notice.pk, actor=hwb_team)
+    notice_school_create(notice_id=notice.pk, actor=hwb_team, dfes_number="6613998")
+    sign_in(client, officer, reauthenticated=False)
+    client.cookies["django_language"] = "cy"
+    listed = " ".join(client.get("/local-authority/").content.decode().split())
+    assert '<span lang="cy">Ysgol Gynradd Eryri</span>' in listed
+    assert "Eryri Primary School" not in listed
+    detail = " ".join(client.get(f"/local-authority/notices/{notice.pk}/").content.decode().split())
+    timeline = detail[detail.index("govuk-table") :]
+    assert "Ysgol Gynradd Eryri (6613998)" in timeline
+    assert '<span lang="en">Eryri Primary School</span>' in detail
