@@ -3,12 +3,14 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from . import accessibility as statement
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,19 @@ RETRY_AFTER_SECONDS = 60
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/accessibility.html")
+    """The accessibility statement, in the model the 2018 regulations set out."""
+    return render(
+        request,
+        "pages/accessibility.html",
+        {
+            "journeys": list(statement.TESTED_JOURNEYS.values()),
+            "known_issues": statement.KNOWN_ISSUES,
+            "prepared_on": statement.PREPARED_ON,
+            "reviewed_on": statement.REVIEWED_ON,
+            "desk_email": settings.HWB_SERVICE_DESK_EMAIL,
+            "desk_phone": settings.HWB_SERVICE_DESK_PHONE,
+        },
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

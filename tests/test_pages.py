@@ -44,3 +44,28 @@ def test_the_health_check_says_when_the_broker_is_down(client, db, broker_down):
     response = client.get("/healthz/")
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "broker": "unavailable"}
+
+
+def test_the_accessibility_statement_follows_the_regulations_model(client, db, settings):
+    from pathlib import Path
+
+    from hwb_portal.accessibility import TESTED_JOURNEYS
+
+    settings.HWB_SERVICE_DESK_EMAIL = "desk@hwb.example"
+    body = " ".join(client.get("/accessibility/").content.decode().split())
+    for part in (
+        "partially compliant with the Web Content Accessibility Guidelines version 2.2 AA",
+        "to be fixed by 31 March 2027",
+        'href="mailto:desk@hwb.example"',
+        "in Welsh or in English",
+        "Equality and Human Rights Commission (EHRC)",
+        "Equality Commission for Northern Ireland (ECNI)",
+        "This statement was prepared on 4 December 2026",
+        "last reviewed on",
+    ):
+        assert part in body, part
+    # It lists every browser journey there is (and none that is not).
+    journeys = {
+        path.stem for path in (Path(__file__).parent / "browser").glob("test_*.py")
+    }
+    assert set(TESTED_JOURNEYS) == journeys

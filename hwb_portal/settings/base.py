@@ -299,6 +299,9 @@ HWB_DELETION_BATCH_SIZE = env.int("HWB_DELETION_BATCH_SIZE", default=500)
 HWB_PORTAL_URL = env("HWB_PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Where the Hwb team is told about held snapshots.
 HWB_TEAM_EMAIL = env("HWB_TEAM_EMAIL", default="hwb-team@hwb.gov.wales")
+# How people reach the Hwb service desk, in Welsh or English (the accessibility statement).
+HWB_SERVICE_DESK_EMAIL = env("HWB_SERVICE_DESK_EMAIL", default=HWB_TEAM_EMAIL)
+HWB_SERVICE_DESK_PHONE = env("HWB_SERVICE_DESK_PHONE", default="")
 
 # --- Account Transfer -----------------------------------------------------------------------
 HWB_TRANSFER_LINK_DAYS = env.int("HWB_TRANSFER_LINK_DAYS", default=30)  # decision links expire
