@@ -65,7 +65,5 @@ def test_the_accessibility_statement_follows_the_regulations_model(client, db, s
     ):
         assert part in body, part
     # It lists every browser journey there is (and none that is not).
-    journeys = {
-        path.stem for path in (Path(__file__).parent / "browser").glob("test_*.py")
-    }
+    journeys = {path.stem for path in (Path(__file__).parent / "browser").glob("test_*.py")}
     assert set(TESTED_JOURNEYS) == journeys
