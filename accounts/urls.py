@@ -25,6 +25,7 @@ urlpatterns = [
         name="recovery_codes_new",
     ),
     path("user-management/sign-in/", views.reauth, name="reauth"),
+    path("user-management/stay/", views.reauth_keep, name="reauth_keep"),
     path(
         "user-management/accounts/", champion_views.champion_account_list, name="champion_accounts"
     ),

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +24,14 @@ from .forms import (
     ReauthForm,
     SignInForm,
 )
-from .reauth import reauth_mark
+from .reauth import (
+    EXPIRED_KEY,
+    PENDING_KEY,
+    next_without_restart,
+    reauth_extend,
+    reauth_mark,
+    reauth_pending_take,
+)
 from .second_factor import second_factor_required
 
 
@@ -129,14 +137,36 @@ def reauth(request: HttpRequest) -> HttpResponse:
     code_form = security_code_form(request)
     if request.method == "POST" and form.is_valid() and security_code_passed(request, code_form):
         reauth_mark(request)
-        return redirect(_safe_next(request, "user_management"))
+        target = next_without_restart(_safe_next(request, reverse("user_management")))
+        kept = reauth_pending_take(request, path=target)
+        if kept:  # a form sent as the window ended: offer to send it now
+            return render(request, "accounts/reauth_resume.html", {"target": target, "kept": kept})
+        return redirect(target)
     if not request.user.is_authenticated:  # wrong codes locked the account: signed out
         return locked_out(request)
     return render(
         request,
         "accounts/reauth.html",
-        {"form": form, "code_form": code_form, "next": _safe_next(request, "")},
+        {
+            "form": form,
+            "code_form": code_form,
+            "next": _safe_next(request, ""),
+            "expired": request.session.get(EXPIRED_KEY, False),
+            "kept": bool(request.session.get(PENDING_KEY)),
+        },
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def reauth_keep(request: HttpRequest) -> HttpResponse:
+    """The timeout warning's "Stay in User management": a fresh window, if the old one has not
+    ended (JSON for the page's script; without scripts, back to the page)."""
+    seconds = reauth_extend(request)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"seconds_left": seconds}, status=200 if seconds else 403)
+    return redirect(_safe_next(request, reverse("user_management")))
 
 
 @never_cache

@@ -31,18 +31,13 @@ TESTED_JOURNEYS = {
     "test_service_desk_journey": _("Keeping an existing Hwb account through the service desk"),
     "test_hwb_team_journey": _("The Hwb team's work queue in the admin"),
     "test_focus_after_skip_link": _("The skip link, then a form's error summary taking focus"),
+    "test_timeout_warning": _(
+        "The warning before User management asks for the password again, answered by keyboard"
+    ),
 }
 
 # Known problems, with the WCAG 2.2 criterion each fails and when it will be fixed.
 KNOWN_ISSUES = [
-    (
-        _(
-            "The User management window ends 15 minutes after the second sign-in, without a "
-            "warning or a way to extend it, and what was typed on the page is lost."
-        ),
-        "2.2.1",
-        date(2027, 3, 31),
-    ),
     (
         _(
             "Some pages of the Hwb team's admin (Django's own) need scrolling sideways on a "

@@ -56,6 +56,7 @@ def test_the_accessibility_statement_follows_the_regulations_model(client, db, s
     for part in (
         "partially compliant with the Web Content Accessibility Guidelines version 2.2 AA",
         "to be fixed by 31 March 2027",
+        "(WCAG 2.2 success criterion 1.4.10;",
         'href="mailto:desk@hwb.example"',
         "in Welsh or in English",
         "Equality and Human Rights Commission (EHRC)",

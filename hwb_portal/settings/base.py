@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hwb_portal.context_processors.portal",
                 "accounts.context_processors.second_factor",
+                "accounts.context_processors.reauth_window",
             ],
         },
     },
@@ -256,6 +257,8 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 # The User management area asks for the password again; the proof lasts this long.
 HWB_REAUTH_MINUTES = env.int("HWB_REAUTH_MINUTES", default=15)
+# Each User management page warns this long before its window ends, with a way to stay.
+HWB_REAUTH_WARNING_SECONDS = env.int("HWB_REAUTH_WARNING_SECONDS", default=120)
 
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
