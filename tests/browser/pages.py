@@ -78,6 +78,31 @@ _MENU_GAPS = """() => {
 }"""
 
 
+def check_described_by(page: Page) -> None:
+    """Every aria-describedby names elements that exist (a hint or error a reader can reach)."""
+    missing = page.evaluate(
+        """() => [...document.querySelectorAll('[aria-describedby]')].flatMap(el =>
+            el.getAttribute('aria-describedby').split(/\\s+/).filter(Boolean)
+              .filter(id => !document.getElementById(id))
+              .map(id => `${el.name || el.id}: ${id}`))"""
+    )
+    assert not missing, f"{page.url}: aria-describedby names no element: {missing}"
+
+
+def check_narrow_width(page: Page, width: int = 320) -> None:
+    """At ``width`` px (WCAG 1.4.10's 320) nothing is off-screen sideways."""
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 640})
+    try:
+        found = page.evaluate(_SIDEWAYS)
+        assert found["scroll"] <= 0 and not found["out"], (
+            f"{page.url} scrolls sideways at {width} px by {found['scroll']} px: {found['out']}"
+        )
+    finally:
+        if desktop:
+            page.set_viewport_size(desktop)
+
+
 def check_phone_width(page: Page) -> None:
     """At 375 px wide the page never scrolls sideways and the header's items stay apart."""
     desktop = page.viewport_size

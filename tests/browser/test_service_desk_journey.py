@@ -35,6 +35,8 @@ from .pages import (
     SignIn,
     YourDetails,
     check_accessibility,
+    check_described_by,
+    check_narrow_width,
     submit_sign_in,
 )
 
@@ -143,6 +145,8 @@ def desk_signs_in(new_context, url: str) -> Page:
 def desk_asks_for_authorisation(page: Page, url: str, request: ServiceDeskRequest) -> None:
     page.goto(url + f"/admin/service_desk/servicedeskrequest/{request.pk}/change/")
     page.get_by_role("link", name="Ask the previous organisation for written authorisation").click()
+    check_described_by(page)  # the form's hints exist for the fields that point at them
+    check_narrow_width(page, 320)  # nothing off-screen on a 320 px screen (WCAG 1.4.10)
     page.get_by_role(
         "button", name="Ask the previous organisation for written authorisation"
     ).click()
