@@ -59,4 +59,6 @@ def test_the_hwb_team_approves_from_the_work_queue(page: Page, server_url, submi
     page.get_by_role("button", name="Cymraeg", exact=True).click()
     page.goto(server_url + "/admin/work-queue/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Rhestr waith")
-    expect(page.locator("#content-main")).to_contain_text("Paru cyfrifon staff i’w gymeradwyo (0)")
+    expect(page.locator("#content-main")).to_contain_text(
+        "Cyfatebiaethau cyfrifon staff i’w cymeradwyo (0)"
+    )

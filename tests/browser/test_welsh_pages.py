@@ -44,7 +44,7 @@ def test_the_officers_pages_in_welsh(page: Page, server_url, local_authorities):
     expect(page.get_by_role("region", name="Angen i chi weithredu")).to_be_visible()
     welsh_page(page, server_url, "/local-authority/", officer, heading="Awdurdod lleol")
     review = f"/local-authority/notices/{merger.notice.pk}/staff-matches/"
-    welsh_page(page, server_url, review, officer, heading="Paru cyfrifon staff")
+    welsh_page(page, server_url, review, officer, heading="Cyfatebiaethau cyfrifon staff")
     welsh_page(page, server_url, "/local-authority/notices/new/", officer, heading="")
 
 

@@ -103,7 +103,7 @@ def test_the_headteachers_email_shows_the_request_and_its_link(moved, submitted,
         f"Account Transfer request from Siân Jones for the account {moved.old.username} of "
         "Siân Jones"
     )
-    assert welsh.startswith("Cais Trosglwyddo Cyfrif gan Siân Jones")
+    assert welsh.startswith("Cais i drosglwyddo cyfrif gan Siân Jones")
     body = message.body
     assert "Dear Gwenllian Ellis," in body
     assert f"Siân Jones ({moved.new.username})" in body
@@ -575,7 +575,7 @@ def test_a_welsh_speaking_headteacher_gets_the_email_in_welsh(
     assert message.body.index("Ysgol Uwchradd Glantaf") < message.body.index(
         "Glantaf Secondary School"
     )
-    assert message.subject.startswith("Cais Trosglwyddo Cyfrif")
+    assert message.subject.startswith("Cais i drosglwyddo cyfrif")
     html = message.alternatives[0].content
     assert '<html lang="cy">' in html
     assert html.index('<div lang="cy">') < html.index('<div lang="en">')
