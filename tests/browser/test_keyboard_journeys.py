@@ -1,0 +1,104 @@
+"""Keyboard only, in English and Welsh, at 1280 and 320 pixels wide (WCAG 2.1.1, 2.4.3, 1.4.10):
+a member of staff signs in, opens User management, passes its second sign-in and reaches Account
+Transfer; a digital champion finds an account with the list's search. No mouse: Tab moves the
+focus, typing fills the field in focus, Enter and Space act. axe on every page reached."""
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.factories import PASSWORD
+from tests.second_factor import next_code
+
+from .pages import ENGLISH, WELSH, check_accessibility
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WIDTHS = {"wide": {"width": 1280, "height": 900}, "narrow": {"width": 320, "height": 720}}
+MAX_TABS = 60
+
+
+def tab_to(page: Page, target: Locator) -> None:
+    """Press Tab until ``target`` has the focus (as a keyboard user would), or fail."""
+    for _ in range(MAX_TABS):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {target} on {page.url}")
+
+
+def type_into(page: Page, target: Locator, text: str) -> None:
+    tab_to(page, target)
+    page.keyboard.type(text)
+
+
+def press_on(page: Page, target: Locator, key: str = "Enter") -> None:
+    tab_to(page, target)
+    page.keyboard.press(key)
+
+
+def sign_in_by_keyboard(page: Page, words, username: str, user, *, again: bool = False) -> None:
+    main = page.get_by_role("main")
+    if not again:
+        type_into(page, main.get_by_label(words("Hwb username"), exact=True), username)
+    type_into(page, main.get_by_label(words("Password"), exact=True), PASSWORD)
+    code = main.locator("#id_code")
+    if code.count():
+        type_into(page, code, next_code(user))
+    with page.expect_navigation():
+        press_on(page, main.get_by_role("button", name=words("Sign in"), exact=True))
+    if page.locator("main #id_code").count():  # the security-code page after the password
+        type_into(page, page.locator("main #id_code"), next_code(user))
+        with page.expect_navigation():
+            press_on(page, page.get_by_role("main").get_by_role("button"))
+
+
+def start(page: Page, server_url: str, words, width: str) -> None:
+    page.set_viewport_size(WIDTHS[width])
+    page.goto(server_url + "/sign-in/")
+    if words is WELSH:
+        with page.expect_navigation():
+            press_on(page, page.get_by_role("button", name="Cymraeg", exact=True))
+    expect(page.locator("html")).to_have_attribute("lang", words.language)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("words", [ENGLISH, WELSH], ids=["en", "cy"])
+def test_a_member_of_staff_reaches_account_transfer_by_keyboard(
+    page: Page, server_url, staff, words, width
+):
+    start(page, server_url, words, width)
+    check_accessibility(page)
+    sign_in_by_keyboard(page, words, staff.username, staff)
+    with page.expect_navigation():
+        press_on(page, page.get_by_role("link", name=words("User management"), exact=True).first)
+    check_accessibility(page)
+    sign_in_by_keyboard(page, words, staff.username, staff, again=True)
+    expect(page).to_have_url(server_url + "/user-management/")
+    check_accessibility(page)
+    with page.expect_navigation():
+        press_on(page, page.get_by_role("main").get_by_role("link", name=words("My Profile")))
+    check_accessibility(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("words", [ENGLISH, WELSH], ids=["en", "cy"])
+def test_a_champion_searches_the_accounts_by_keyboard(
+    page: Page, server_url, champion, colleagues, words, width
+):
+    start(page, server_url, words, width)
+    sign_in_by_keyboard(page, words, champion.username, champion)
+    page.goto(server_url + "/user-management/accounts/")
+    sign_in_by_keyboard(page, words, champion.username, champion, again=True)
+    check_accessibility(page)
+    main = page.get_by_role("main")
+    gwenllian = colleagues[1]
+    type_into(page, main.get_by_label(words("Search by name, username or UPN")), "gwenllian")
+    with page.expect_navigation():
+        press_on(page, main.get_by_role("button", name=words("Search"), exact=True))
+    check_accessibility(page)
+    link = page.get_by_role("main").get_by_role(
+        "link", name=f"{gwenllian.last_name}, {gwenllian.first_name}"
+    )
+    with page.expect_navigation():
+        press_on(page, link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(gwenllian.get_full_name())
+    check_accessibility(page)
