@@ -33,7 +33,8 @@ TESTED_JOURNEYS = {
     "test_focus_after_skip_link": _("The skip link, then a form's error summary taking focus"),
     "test_keyboard_journeys": _(
         "Keyboard only, in English and Welsh, 1280 and 320 pixels wide: a member of staff to "
-        "Account Transfer, a digital champion's search"
+        "Account Transfer, a digital champion's search, a headteacher's decision from the "
+        "email link"
     ),
     "test_timeout_warning": _(
         "The warning before User management asks for the password again, answered by keyboard"
@@ -53,7 +54,7 @@ KNOWN_ISSUES = [
     (
         _(
             "Keyboard-only journeys in both languages at 320 pixels wide are tested for members "
-            "of staff and digital champions; those of headteachers and local-authority officers "
+            "of staff, headteachers and digital champions; those of local-authority officers "
             "are still to be written."
         ),
         "2.1.1",

@@ -3,11 +3,13 @@ a member of staff signs in, opens User management, passes its second sign-in and
 Transfer; a digital champion finds an account with the list's search. No mouse: Tab moves the
 focus, typing fills the field in focus, Enter and Space act. axe on every page reached."""
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import PASSWORD
-from tests.second_factor import next_code
+from tests.second_factor import give_second_factor, next_code
 
 from .pages import ENGLISH, WELSH, check_accessibility
 
@@ -43,8 +45,9 @@ def sign_in_by_keyboard(page: Page, words, username: str, user, *, again: bool =
     code = main.locator("#id_code")
     if code.count():
         type_into(page, code, next_code(user))
-    with page.expect_navigation():
-        press_on(page, main.get_by_role("button", name=words("Sign in"), exact=True))
+    press_on(page, main.get_by_role("button", name=words("Sign in"), exact=True))
+    page.wait_for_url(lambda url: "sign-in/" not in url)
+    page.wait_for_load_state("load")
     if page.locator("main #id_code").count():  # the security-code page after the password
         type_into(page, page.locator("main #id_code"), next_code(user))
         with page.expect_navigation():
@@ -102,3 +105,50 @@ def test_a_champion_searches_the_accounts_by_keyboard(
         press_on(page, link)
     expect(page.get_by_role("heading", level=1)).to_have_text(gwenllian.get_full_name())
     check_accessibility(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("words", [ENGLISH, WELSH], ids=["en", "cy"])
+def test_a_headteacher_decides_from_the_email_link_by_keyboard(
+    page: Page, server_url, llanberis, local_authorities, words, width
+):
+    """Dr Ellis follows the link in her email, signs in, and approves Siân's request."""
+    from django.core import mail
+
+    from schools.models import School
+    from tests.factories import SchoolFactory
+    from tests.transfers.builders import headteacher_of, moved_staff
+    from transfers.models import TransferRequest
+    from transfers.services import transfer_request_submit
+
+    glantaf = SchoolFactory(
+        dfes_number="6814004",
+        name_en="Glantaf Secondary School",
+        name_cy="Ysgol Uwchradd Glantaf",
+        phase=School.Phase.SECONDARY,
+    )
+    head = headteacher_of(llanberis)
+    give_second_factor(head)  # set up long ago, with the app on her phone
+    old, new = moved_staff(llanberis, glantaf)
+    transfer_request_submit(
+        requester=new,
+        previous_dfes=llanberis.dfes_number,
+        previous_username=old.username,
+        message="Please approve the move of my account.",
+        headteacher_confirmed=True,
+        ip_address=None,
+    )
+    (email,) = [each for each in mail.outbox if head.email in each.to]
+    link = re.search(r"http://\S+(/transfers/decide/[^/\s]+/)", email.body).group(1)
+
+    start(page, server_url, words, width)
+    page.goto(server_url + link)
+    check_accessibility(page)
+    sign_in_by_keyboard(page, words, head.username, head)
+    if "/user-management/sign-in/" in page.url:
+        sign_in_by_keyboard(page, words, head.username, head, again=True)
+    check_accessibility(page)
+    with page.expect_navigation():
+        press_on(page, page.get_by_role("button", name=words("Approve"), exact=True))
+    check_accessibility(page)
+    assert TransferRequest.objects.get().status == TransferRequest.Status.APPROVED
