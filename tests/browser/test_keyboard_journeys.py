@@ -152,3 +152,40 @@ def test_a_headteacher_decides_from_the_email_link_by_keyboard(
         press_on(page, page.get_by_role("button", name=words("Approve"), exact=True))
     check_accessibility(page)
     assert TransferRequest.objects.get().status == TransferRequest.Status.APPROVED
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("words", [ENGLISH, WELSH], ids=["en", "cy"])
+def test_an_officer_starts_a_notice_by_keyboard(page: Page, server_url, llanberis, words, width):
+    """An officer opens Local authority, starts a new-school notice, sends it empty and is told
+    every problem at once, the summary taking the focus."""
+    from accounts.models import User
+    from tests.factories import make_account
+
+    officer = make_account(
+        kind=User.Kind.LA_OFFICER,
+        local_authority=llanberis.local_authority,
+        first_name="Alun",
+        last_name="Morgan",
+    )
+    start(page, server_url, words, width)
+    sign_in_by_keyboard(page, words, officer.username, officer)
+    with page.expect_navigation():
+        press_on(page, page.get_by_role("link", name=words("Local authority"), exact=True).first)
+    check_accessibility(page)
+    with page.expect_navigation():
+        press_on(
+            page, page.get_by_role("button", name=words("Tell the Hwb team about a school change"))
+        )
+    check_accessibility(page)
+    with page.expect_navigation():
+        press_on(page, page.get_by_role("link", name=words("A new school opening")))
+    check_accessibility(page)
+    main = page.get_by_role("main")
+    submit = main.get_by_role("button").last
+    with page.expect_navigation():
+        press_on(page, submit)
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    assert summary.get_by_role("link").count() >= 3  # every problem at once, not the date alone
+    check_accessibility(page)
