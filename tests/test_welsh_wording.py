@@ -35,3 +35,16 @@ def test_no_wording_the_review_found_wrong_remains():
 
 def test_the_declaration_says_the_signer_may_answer_for_the_organisation():
     assert "bod gennyf hawl i ateb ar ran y sefydliad hwn" in _welsh()
+
+
+def test_welsh_page_names_and_labels_are_in_sentence_case():
+    text = _welsh()
+    for title_case in (
+        "Fy Mhroffil",
+        "Eich Manylion",
+        "Statws Trosglwyddo Cyfrif",
+        "Dangosfwrdd Staff yr Ysgol",
+        "yr Ysgol Flaenorol",
+        "Trosglwyddo Cyfrif",
+    ):
+        assert title_case not in text, title_case
