@@ -102,3 +102,9 @@ class School(models.Model):
         if get_language() == "cy" and self.name_cy:
             return self.name_cy
         return self.name_en
+
+    @property
+    def name_lang(self) -> str:
+        """The language ``name`` is in, for its ``lang`` attribute (WCAG 3.1.2): an English
+        name on a Welsh page is marked as English."""
+        return "cy" if get_language() == "cy" and self.name_cy else "en"

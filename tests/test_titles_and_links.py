@@ -49,3 +49,17 @@ def test_titles_name_the_page_and_same_words_lead_to_one_place(
         champion_client.get(f"/user-management/accounts/{staff_member.pk}/").content.decode()
     )
     assert account_title.count(" – ") == 2  # the person, the list they belong to, the service
+
+
+def test_a_school_name_without_welsh_is_marked_english_on_a_welsh_page(champion_client, school):
+    """WCAG 3.1.2: a screen reader reads "Llanberis Primary School" in English, not in Welsh."""
+    school.name_cy = ""
+    school.save()
+    champion_client.cookies["django_language"] = "cy"
+    for path in ("/user-management/", "/user-management/accounts/"):
+        body = champion_client.get(path).content.decode()
+        assert f'lang="en">{school.name_en}</span>' in body, path
+    school.name_cy = "Ysgol Gynradd Llanberis"
+    school.save()
+    body = champion_client.get("/user-management/accounts/").content.decode()
+    assert 'lang="cy">Ysgol Gynradd Llanberis</span>' in body
