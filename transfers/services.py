@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
@@ -67,6 +67,12 @@ def _event(transfer: TransferRequest, action: str, actor: User | None, note: str
 
 
 @transaction.atomic
+def _writing_language() -> str:
+    """The language of the page someone is writing on (their words are most likely in it)."""
+    language = translation.get_language() or ""
+    return language[:2] if language[:2] in ("cy", "en") else ""
+
+
 def transfer_request_submit(
     *,
     requester: User,
@@ -126,6 +132,7 @@ def transfer_request_submit(
                 match_confidence=judgement.confidence,
                 match_reasons=list(judgement.reasons),
                 message=message,
+                message_language=_writing_language(),
                 approver=approver,
             )
     except IntegrityError:  # a second submit racing the first: say which side was taken
@@ -261,6 +268,9 @@ def transfer_decide(
     if not approve:
         transfer.finished_at = transfer.decided_at
         transfer.rejection_reason = text_clean(reason, limit=REASON_MAX)
+        transfer.rejection_reason_language = (
+            _writing_language() if transfer.rejection_reason else ""
+        )
         _claim_close(transfer)
     transfer.save()
     _event(transfer, transfer.status, decider, note=transfer.rejection_reason)

@@ -579,3 +579,24 @@ def test_a_welsh_speaking_headteacher_gets_the_email_in_welsh(
     html = message.alternatives[0].content
     assert '<html lang="cy">' in html
     assert html.index('<div lang="cy">') < html.index('<div lang="en">')
+
+
+def test_words_written_on_a_welsh_page_are_marked_welsh_where_others_read_them(
+    moved, django_capture_on_commit_callbacks, client
+):
+    """WCAG 3.1.2: Siân wrote her message on a Welsh page, Dr Ellis reads it on an English one
+    (and in her email): it carries lang="cy", so a screen reader speaks it as Welsh."""
+    from django.utils import translation
+
+    from tests.conftest import sign_in
+
+    with translation.override("cy"), django_capture_on_commit_callbacks(execute=True):
+        request = submit(moved.new, moved.old)
+    assert request.message_language == "cy"
+    email = mail.outbox[-1]
+    html = email.alternatives[0][0]
+    assert '<p lang="cy" style=' in html
+    sign_in(client, moved.head)
+    client.get(f"/transfers/decide/{link_token(email)}/")
+    page = client.get("/transfers/decide/").content.decode()
+    assert '<dd class="govuk-summary-list__value" lang="cy">Dear Dr Ellis,' in page

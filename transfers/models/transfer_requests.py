@@ -76,6 +76,9 @@ class TransferRequest(models.Model):
         _("whoever decided confirmed they are the same person"), default=False
     )
     message = models.TextField(_("message to the headteacher"), max_length=2000)
+    # The language of the page the words were written on ("cy", "en"): how they are marked
+    # (lang) where others read them, so a screen reader speaks them in their own language.
+    message_language = models.CharField(max_length=2, blank=True, default="", db_default="")
     approver = models.CharField(_("decided by"), max_length=20, choices=Approver.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
@@ -91,6 +94,9 @@ class TransferRequest(models.Model):
     decided_by_name = models.CharField(_("decided by"), max_length=200, blank=True)
     # Why the decider rejected it (optional), shown to the member of staff and in the timeline.
     rejection_reason = models.CharField(_("reason for rejecting"), max_length=500, blank=True)
+    rejection_reason_language = models.CharField(
+        max_length=2, blank=True, default="", db_default=""
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
