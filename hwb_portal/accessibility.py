@@ -34,7 +34,7 @@ TESTED_JOURNEYS = {
     "test_keyboard_journeys": _(
         "Keyboard only, in English and Welsh, 1280 and 320 pixels wide: a member of staff to "
         "Account Transfer, a digital champion's search, a headteacher's decision from the "
-        "email link, an officer's notice"
+        "email link, an officer's notice, the Hwb team's work queue"
     ),
     "test_timeout_warning": _(
         "The warning before User management asks for the password again, answered by keyboard"

@@ -66,13 +66,13 @@ def _event(transfer: TransferRequest, action: str, actor: User | None, note: str
     timeline_event_add(TransferEvent, subject=transfer, action=action, actor=actor, note=note)
 
 
-@transaction.atomic
 def _writing_language() -> str:
     """The language of the page someone is writing on (their words are most likely in it)."""
     language = translation.get_language() or ""
     return language[:2] if language[:2] in ("cy", "en") else ""
 
 
+@transaction.atomic
 def transfer_request_submit(
     *,
     requester: User,
