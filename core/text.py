@@ -55,3 +55,12 @@ def ascii_fold(text: str) -> str:
         .encode("ascii", "ignore")
         .decode()
     )
+
+
+def writing_language() -> str:
+    """The language ("cy", "en") of the page someone is writing on: their words are most likely
+    in it, and are marked so (``lang``) wherever others read them (WCAG 3.1.2)."""
+    from django.utils import translation
+
+    language = (translation.get_language() or "")[:2]
+    return language if language in ("cy", "en") else ""

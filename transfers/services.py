@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import email_enqueue
@@ -27,7 +27,7 @@ from accounts.services import (
 )
 from core.links import link_token
 from core.models import timeline_event_add
-from core.text import text_clean
+from core.text import text_clean, writing_language
 from provisioning import matching
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.selectors import school_by_dfes_number
@@ -64,12 +64,6 @@ def _claim_close(transfer: TransferRequest) -> None:
 
 def _event(transfer: TransferRequest, action: str, actor: User | None, note: str = "") -> None:
     timeline_event_add(TransferEvent, subject=transfer, action=action, actor=actor, note=note)
-
-
-def _writing_language() -> str:
-    """The language of the page someone is writing on (their words are most likely in it)."""
-    language = translation.get_language() or ""
-    return language[:2] if language[:2] in ("cy", "en") else ""
 
 
 @transaction.atomic
@@ -132,7 +126,7 @@ def transfer_request_submit(
                 match_confidence=judgement.confidence,
                 match_reasons=list(judgement.reasons),
                 message=message,
-                message_language=_writing_language(),
+                message_language=writing_language(),
                 approver=approver,
             )
     except IntegrityError:  # a second submit racing the first: say which side was taken
@@ -268,9 +262,7 @@ def transfer_decide(
     if not approve:
         transfer.finished_at = transfer.decided_at
         transfer.rejection_reason = text_clean(reason, limit=REASON_MAX)
-        transfer.rejection_reason_language = (
-            _writing_language() if transfer.rejection_reason else ""
-        )
+        transfer.rejection_reason_language = writing_language() if transfer.rejection_reason else ""
         _claim_close(transfer)
     transfer.save()
     _event(transfer, transfer.status, decider, note=transfer.rejection_reason)

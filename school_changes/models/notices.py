@@ -88,6 +88,8 @@ class SchoolNotice(models.Model):
         School, verbose_name=_("receiving schools"), related_name="receiving_notices", blank=True
     )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The language of the page the notes were written on, for their lang attribute.
+    notes_language = models.CharField(max_length=2, blank=True, default="", db_default="")
     # Set by the Hwb team: the school this notice opened (or the merger's continuing school).
     school = models.ForeignKey(
         School,

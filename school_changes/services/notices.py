@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.selectors import interface_language
 from accounts.services import audit_record
 from core.models import timeline_event_add
-from core.text import text_clean
+from core.text import text_clean, writing_language
 from provisioning.credentials import client_token_issue
 from school_changes.models import SchoolNotice, SchoolNoticeEvent
 from school_changes.rules import (
@@ -136,6 +136,7 @@ def notice_submit(
         contact_phone=fields.contact_phone,
         continuing_school=fields.continuing_school if fields.kind == Kind.MERGER else None,
         notes=fields.notes,
+        notes_language=writing_language() if fields.notes else "",
     )
     if fields.kind in (Kind.MERGER, Kind.CLOSURE):
         notice.closing_schools.set(fields.closing_schools)

@@ -447,3 +447,27 @@ def test_a_welsh_page_names_the_new_school_in_welsh_and_marks_english_text(
     timeline = detail[detail.index("govuk-table") :]
     assert "Ysgol Gynradd Eryri (6613998)" in timeline
     assert '<span lang="en">Eryri Primary School</span>' in detail
+
+
+def test_notes_written_on_a_welsh_page_are_marked_welsh(client, officer):
+    from django.utils import translation
+
+    from tests.conftest import sign_in
+
+    with translation.override("cy"):
+        notice = notice_submit(
+            officer=officer,
+            fields=NoticeFields(
+                kind=SchoolNotice.Kind.NEW_SCHOOL,
+                effective_date=_date(),
+                new_school_name="Ysgol Newydd",
+                phase="primary",
+                contact_name="Mair Hughes",
+                contact_email="mair@gwynedd.example",
+                notes="Bydd yr ysgol yn agor yn hwyr.",
+            ),
+        )
+    assert notice.notes_language == "cy"
+    sign_in(client, officer, reauthenticated=False)
+    page = client.get(f"/local-authority/notices/{notice.pk}/").content.decode()
+    assert 'lang="cy">Bydd yr ysgol yn agor yn hwyr.' in page
