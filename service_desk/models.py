@@ -70,6 +70,8 @@ class ServiceDeskRequest(models.Model):
     )
     previous_username = models.CharField(_("existing username"), max_length=64)
     note = models.TextField(_("note to the service desk"), max_length=2000, blank=True)
+    # The language of the page the note was written on, for its lang attribute where it is read.
+    note_language = models.CharField(max_length=2, blank=True, default="", db_default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
     )

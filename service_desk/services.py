@@ -26,7 +26,7 @@ from accounts.services import (
 )
 from core.links import LinkPurpose
 from core.models import timeline_event_add
-from core.text import text_clean
+from core.text import text_clean, writing_language
 from provisioning.staff_moves import StaffMoveRefused, staff_account_take_over
 from schools.models import School
 from schools.selectors import school_by_dfes_number
@@ -223,6 +223,7 @@ def service_desk_request_raise(
                 previous_account=previous,
                 previous_username=previous.username,
                 note=note,
+                note_language=writing_language() if note else "",
             )
     except IntegrityError:  # a second submit racing the first
         raise ServiceDeskError(

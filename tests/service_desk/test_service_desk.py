@@ -1155,3 +1155,15 @@ def test_six_simultaneous_answers_record_one(_private_media):
     assert (
         OutboundEmail.objects.filter(template="service_desk_update").count() == 3
     )  # raised, asked, one answer
+
+
+def test_a_note_written_on_a_welsh_page_is_marked_welsh_for_the_desk(
+    moved, django_capture_on_commit_callbacks, settings
+):
+    from django.utils import translation
+
+    with translation.override("cy"), django_capture_on_commit_callbacks(execute=True):
+        request = raise_request(moved, note="Roeddwn i’n dysgu Blwyddyn 3 yno.")
+    assert request.note_language == "cy"
+    (to_desk,) = [email for email in mail.outbox if email.to == [settings.HWB_TEAM_EMAIL]]
+    assert '<td lang="cy" style=' in to_desk.alternatives[0][0]
