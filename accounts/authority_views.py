@@ -15,8 +15,8 @@ from core.http import client_ip
 
 from . import rules, selectors, services
 from .bulk_reset_views import reset_and_show_sheet
+from .champion_views import own_account_close, own_account_keep
 from .forms import NonMisAccountForm, NonMisKeepForm
-from .models import User
 from .reauth import recent_reauth_required
 
 
@@ -114,47 +114,12 @@ def authority_account_reset(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def authority_account_keep(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.authority_account(admin=request.user, pk=pk)
-    form = NonMisKeepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose how long to keep the account."))
-        return redirect("accounts:authority_account", pk=account.pk)
-    try:
-        account = services.non_mis_account_keep(
-            actor=request.user,
-            account=account,
-            until=form.cleaned_data["until"],
-            ip_address=client_ip(request),
-        )
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("%(username)s is kept until %(date)s.")
-            % {"username": account.username, "date": date_format(account.expires_on, "j F Y")},
-        )
-    return redirect("accounts:authority_account", pk=account.pk)
+    return own_account_keep(request, account, page="accounts:authority_account")
 
 
 @never_cache
 @recent_reauth_required
 @require_POST
 def authority_account_close(request: HttpRequest, pk: int) -> HttpResponse:
-    account: User = selectors.authority_account(admin=request.user, pk=pk)
-    at_expiry = request.POST.get("when") == "at_expiry"
-    try:
-        services.non_mis_account_close(
-            actor=request.user, account=account, at_expiry=at_expiry, ip_address=client_ip(request)
-        )
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("%(username)s will close on %(date)s; you will not be asked about it again.")
-            % {"username": account.username, "date": date_format(account.expires_on, "j F Y")}
-            if at_expiry
-            else _("%(username)s is closed; it will be deleted after 12 months.")
-            % {"username": account.username},
-        )
-    return redirect("accounts:authority_account", pk=account.pk)
+    account = selectors.authority_account(admin=request.user, pk=pk)
+    return own_account_close(request, account, page="accounts:authority_account")

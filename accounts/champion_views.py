@@ -288,10 +288,23 @@ def non_mis_account_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def non_mis_account_keep(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_for_champion(champion=request.user, pk=pk)
+    return own_account_keep(request, account, page="accounts:champion_account")
+
+
+@never_cache
+@recent_reauth_required
+@require_POST
+def non_mis_account_close(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.account_for_champion(champion=request.user, pk=pk)
+    return own_account_close(request, account, page="accounts:champion_account")
+
+
+def own_account_keep(request: HttpRequest, account, *, page: str) -> HttpResponse:
+    """Keep one of the school's (or authority's) own accounts longer, then back to ``page``."""
     form = NonMisKeepForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how long to keep the account."))
-        return redirect("accounts:champion_account", pk=account.pk)
+        return redirect(page, pk=account.pk)
     try:
         account = services.non_mis_account_keep(
             actor=request.user,
@@ -307,14 +320,11 @@ def non_mis_account_keep(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(username)s is kept until %(date)s.")
             % {"username": account.username, "date": date_format(account.expires_on, "j F Y")},
         )
-    return redirect("accounts:champion_account", pk=account.pk)
+    return redirect(page, pk=account.pk)
 
 
-@never_cache
-@recent_reauth_required
-@require_POST
-def non_mis_account_close(request: HttpRequest, pk: int) -> HttpResponse:
-    account = selectors.account_for_champion(champion=request.user, pk=pk)
+def own_account_close(request: HttpRequest, account, *, page: str) -> HttpResponse:
+    """Close one of the school's (or authority's) own accounts now, or at its expiry."""
     at_expiry = request.POST.get("when") == "at_expiry"
     try:
         services.non_mis_account_close(
@@ -328,18 +338,15 @@ def non_mis_account_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if at_expiry:
             done = _("%(username)s will close on %(date)s; you will not be asked about it again.")
-            messages.success(
-                request,
-                done
-                % {"username": account.username, "date": date_format(account.expires_on, "j F Y")},
-            )
+            date = date_format(account.expires_on, "j F Y")
+            messages.success(request, done % {"username": account.username, "date": date})
         else:
             messages.success(
                 request,
                 _("%(username)s is closed; it will be deleted after 12 months.")
                 % {"username": account.username},
             )
-    return redirect("accounts:champion_account", pk=account.pk)
+    return redirect(page, pk=account.pk)
 
 
 @never_cache

@@ -22,9 +22,11 @@ PENDING_KEY = "hwb_reauth_pending"  # a form sent after the proof ended: {"path"
 EXPIRED_KEY = "hwb_reauth_expired"  # the proof ended (rather than never given): say so
 # Requests that must not keep the window open by themselves (a page's own status polling).
 PASSIVE_HEADER = "status-poll"
-# A kept form holds at most this many fields, of at most this many characters each.
+# A kept form holds at most this many fields, of at most this many characters each, and at most
+# PENDING_TOTAL_MAX characters in all (a bigger one is not kept: the session stays small).
 PENDING_FIELDS_MAX = 200
 PENDING_VALUE_MAX = 5000
+PENDING_TOTAL_MAX = 20_000
 # Query parameters that must not survive a detour through the sign-in (they restart things).
 DROPPED_FROM_NEXT = frozenset({"reset"})
 
@@ -76,7 +78,8 @@ def _kept_fields(request: HttpRequest) -> dict[str, list[str]]:
         if "password" in lowered or "code" in lowered or lowered == "csrfmiddlewaretoken":
             continue
         kept[name] = [value[:PENDING_VALUE_MAX] for value in request.POST.getlist(name)]
-    return kept
+    total = sum(len(name) + sum(map(len, values)) for name, values in kept.items())
+    return kept if total <= PENDING_TOTAL_MAX else {}
 
 
 def reauth_pending_take(request: HttpRequest, *, path: str) -> dict[str, list[str]] | None:
@@ -98,11 +101,11 @@ def recent_reauth_required(view):
         if not reauth_is_recent(request):
             if request.session.get(SESSION_KEY):
                 request.session[EXPIRED_KEY] = True
-            if request.method == "POST":
-                request.session[PENDING_KEY] = {
-                    "path": request.path,
-                    "data": _kept_fields(request),
-                }
+            kept = _kept_fields(request) if request.method == "POST" else {}
+            if kept:
+                request.session[PENDING_KEY] = {"path": request.path, "data": kept}
+            else:
+                request.session.pop(PENDING_KEY, None)
             query = urlencode({"next": next_without_restart(request.get_full_path())})
             return redirect(f"{reverse('accounts:reauth')}?{query}")
         if request.headers.get("X-Requested-With") == PASSIVE_HEADER:

@@ -84,3 +84,16 @@ def test_the_detour_through_the_sign_in_never_restarts_a_wizard(client, staff_me
         response = client.get("/user-management/account-transfer/request/?reset=1&step=2")
         assert response.status_code == 302
         assert "reset" not in response.url and "step%3D2" in response.url
+
+
+def test_a_huge_form_sent_after_the_window_is_not_kept(client, champion, staff_member, settings):
+    settings.HWB_REAUTH_MINUTES = 15
+    with at(0):
+        sign_in(client, champion)
+    with at(20):
+        sent = client.post(
+            f"/user-management/accounts/{staff_member.pk}/name/",
+            {f"field{n}": "x" * 4000 for n in range(50)},
+        )
+        assert sent.status_code == 302
+        assert "What you sent has been kept" not in client.get(sent.url).content.decode()
