@@ -1,8 +1,11 @@
 """Sign-in by Hwb username, case-insensitively (or by a former username, for a year after a
 change of name), and the username django-axes counts failures by."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.utils import timezone
+
+UserModel = get_user_model()
 
 
 class UsernameBackend(ModelBackend):
@@ -28,6 +31,15 @@ class UsernameBackend(ModelBackend):
         if account.check_password(password) and self.user_can_authenticate(account):
             return account
         return None
+
+    def get_user(self, user_id):
+        """The account behind a request, with its school in the same query (most pages name
+        it); Django then checks the session's hash (``session_generation``) against it."""
+        try:
+            user = UserModel._default_manager.select_related("school").get(pk=user_id)
+        except UserModel.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def axes_username(request, credentials) -> str:

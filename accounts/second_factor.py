@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .emails import email_enqueue
 from .models import SchoolRole, User
 from .rules import Refusal, account_management_refusal, is_hwb_team
-from .selectors import interface_language
+from .selectors import interface_language, user_school_roles
 from .services import account_sessions_end, audit_record
 
 KINDS_NEEDING_SECOND_FACTOR = {User.Kind.HWB_TEAM, User.Kind.LA_OFFICER}
@@ -59,7 +59,7 @@ def second_factor_required(user: User) -> bool:
             user.is_staff
             or user.is_superuser
             or user.kind in KINDS_NEEDING_SECOND_FACTOR
-            or SchoolRole.objects.filter(user=user, role__in=ROLES_NEEDING_SECOND_FACTOR).exists()
+            or any(role in ROLES_NEEDING_SECOND_FACTOR for _school, role in user_school_roles(user))
         )
         setattr(user, _CACHE_ATTRIBUTE, cached)
     return cached

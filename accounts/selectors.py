@@ -19,16 +19,29 @@ from .rules import authority_admin_id, mis_records, tutor_groups, tutored_learne
 from .signin import accounts_with_lock_state
 from .usernames import username_base
 
+# Where a user object remembers its school roles: request.user is loaded afresh for every
+# request, so a role granted or removed shows from the next request on.
+_ROLES_ATTRIBUTE = "_hwb_school_roles"
+
+
+def user_school_roles(user: User) -> tuple[tuple[int, str], ...]:
+    """Every (school id, role) the user holds, at any school: one query, remembered on the user
+    object (every signed-in page asks twice: who needs a second factor, and the page's roles)."""
+    if not user.is_authenticated:
+        return ()
+    roles = getattr(user, _ROLES_ATTRIBUTE, None)
+    if roles is None:
+        roles = tuple(SchoolRole.objects.filter(user=user).values_list("school_id", "role"))
+        setattr(user, _ROLES_ATTRIBUTE, roles)
+    return roles
+
 
 def user_roles_at_school(user: User) -> set[str]:
-    """The roles the user holds at their own school (one query)."""
+    """The roles the user holds at their own school (one query, shared with
+    ``user_school_roles``)."""
     if not user.is_authenticated or user.school_id is None:
         return set()
-    return set(
-        SchoolRole.objects.filter(user=user, school_id=user.school_id).values_list(
-            "role", flat=True
-        )
-    )
+    return {role for school_id, role in user_school_roles(user) if school_id == user.school_id}
 
 
 def interface_language(user: User) -> str:
@@ -66,7 +79,9 @@ def school_accounts_for_champion(
     with ``is_locked_out`` (repeated failed sign-ins), ``roles_here``, and a learner's
     ``year_group_here`` and ``group_here`` (a member of staff's: the group they tutor).
 
-    The number of queries does not depend on the number of accounts (a count and a page).
+    The number of queries does not depend on the number of accounts: a count, the page's ids
+    (sorted without the per-account columns, so a later page costs no more than the first),
+    the page's accounts with those columns, and their roles.
     """
     accounts = school_accounts_found(
         champion=champion,
@@ -78,7 +93,12 @@ def school_accounts_for_champion(
         year_group=year_group,
         group=group,
     )
-    return Paginator(accounts, settings.HWB_PAGE_SIZE).get_page(page)
+    ids = accounts.prefetch_related(None).values_list("pk", flat=True)
+    shown = Paginator(ids, settings.HWB_PAGE_SIZE).get_page(page)
+    page_ids = list(shown.object_list)
+    by_pk = {account.pk: account for account in accounts.filter(pk__in=page_ids)}
+    shown.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
+    return shown
 
 
 # The list's orders: by name (the default), username, or last sign-in either way.
@@ -196,7 +216,10 @@ def school_groups(school: School) -> tuple[list[str], list[str]]:
 
 def school_account_kinds(school: School) -> list[tuple[str, str]]:
     """The kinds of account a school has, as choices (the list's filter offers only these)."""
-    present = set(User.objects.filter(school=school).values_list("kind", flat=True).distinct())
+    # Without the model's ordering, which DISTINCT would otherwise add to (every account).
+    present = set(
+        User.objects.filter(school=school).order_by().values_list("kind", flat=True).distinct()
+    )
     return [(value, label) for value, label in User.Kind.choices if value in present]
 
 
@@ -249,19 +272,28 @@ def replaced_account_successor(*, username: str, password: str) -> str:
 
 def accounts_with_stale_username(school: School, *, limit: int = 50) -> list[User]:
     """The school's active accounts whose name (changed in the MIS, say) no longer gives their
-    username's base: a champion may generate a new username for each. One query; the check runs
-    over the school's accounts in Python (a school has at most a few thousand)."""
-    accounts = User.objects.filter(school=school, is_active=True).only(
+    username's base: a champion may generate a new username for each. The check runs over the
+    names of the school's accounts in Python (a school has at most a few thousand: one query,
+    plain tuples), then the stale ones are loaded (a second query, only when there are some)."""
+    names = (
+        User.objects.filter(school=school, is_active=True)
+        .exclude(username_base="")
+        .order_by("last_name", "first_name")
+        .values_list("pk", "first_name", "last_name", "username_base")
+    )
+    stale_ids = []
+    for pk, first_name, last_name, stored_base in names:
+        if username_base(first_name=first_name, last_name=last_name) != stored_base:
+            stale_ids.append(pk)
+            if len(stale_ids) >= limit:
+                break
+    if not stale_ids:
+        return []
+    order = {pk: position for position, pk in enumerate(stale_ids)}
+    stale = User.objects.filter(pk__in=stale_ids).only(
         "pk", "first_name", "last_name", "username", "username_base", "kind"
     )
-    stale = []
-    for account in accounts.order_by("last_name", "first_name").iterator(chunk_size=2000):
-        base = username_base(first_name=account.first_name, last_name=account.last_name)
-        if account.username_base and base != account.username_base:
-            stale.append(account)
-            if len(stale) >= limit:
-                break
-    return stale
+    return sorted(stale, key=lambda account: order[account.pk])
 
 
 def learners_of_tutor(tutor: User) -> tuple[list[str], list[User]]:

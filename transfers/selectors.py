@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import SchoolRole, User
+from accounts.selectors import user_roles_at_school
 from core.links import LinkExpired, LinkInvalid, LinkPurpose, link_read
 from provisioning import matching
 from provisioning.selectors import staff_record_of
@@ -54,15 +55,6 @@ def transfer_request_open_of(*, requester: User) -> TransferRequest | None:
     )
 
 
-def transfer_request_awaiting_choice(*, requester: User) -> TransferRequest | None:
-    """An approved request waiting for Proceed with transfer or Cancel Request (the banner)."""
-    return (
-        TransferRequest.objects.filter(requester=requester, status=Status.APPROVED)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
 def transfer_request_recently_rejected(*, requester: User) -> TransferRequest | None:
     """The member of staff's latest request, when it was rejected within the last
     HWB_TRANSFER_EXPIRY_DAYS and nothing newer was sent (the dashboard's banner)."""
@@ -72,11 +64,17 @@ def transfer_request_recently_rejected(*, requester: User) -> TransferRequest | 
         .order_by("-created_at", "-pk")
         .first()
     )
-    if latest is None or latest.status != Status.REJECTED or latest.decided_at is None:
-        return None
-    if latest.decided_at < timezone.now() - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS):
-        return None
-    return latest
+    return latest if _is_recent_rejection(latest) else None
+
+
+def _is_recent_rejection(transfer: TransferRequest | None) -> bool:
+    return (
+        transfer is not None
+        and transfer.status == Status.REJECTED
+        and transfer.decided_at is not None
+        and transfer.decided_at
+        >= timezone.now() - timedelta(days=settings.HWB_TRANSFER_EXPIRY_DAYS)
+    )
 
 
 def request_for_requester(*, requester: User, pk: int) -> TransferRequest:
@@ -109,15 +107,44 @@ def transfer_waiting_actions(user: User) -> dict:
     """What Account Transfer waits for this person to do, for the landing page and the
     dashboard: an approved request to proceed with or cancel, a recent rejection (when nothing
     is approved), and the requests waiting for their decision as headteacher or officer."""
-    may_ask = may_ask_for_transfer(user)
-    awaiting_choice = transfer_request_awaiting_choice(requester=user) if may_ask else None
-    rejected = (
-        transfer_request_recently_rejected(requester=user)
-        if may_ask and awaiting_choice is None
-        else None
-    )
-    to_decide = [] if user.kind == User.Kind.LEARNER else transfer_requests_to_decide(user=user)
+    awaiting_choice = rejected = None
+    if may_ask_for_transfer(user):
+        awaiting_choice, rejected = _requester_banners(requester=user)
+    to_decide = transfer_requests_to_decide(user=user) if _may_decide_any(user) else []
     return {"awaiting_choice": awaiting_choice, "rejected": rejected, "to_decide": to_decide}
+
+
+def _requester_banners(*, requester: User) -> tuple[TransferRequest | None, TransferRequest | None]:
+    """The member of staff's approved request waiting for their choice (the latest approved),
+    else their latest request when it is a recent rejection: in one query, of the approved
+    requests and the latest one."""
+    latest = (
+        TransferRequest.objects.filter(requester=requester)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    candidates = list(
+        TransferRequest.objects.filter(requester=requester)
+        .filter(Q(status=Status.APPROVED) | Q(pk__in=latest))
+        .select_related("previous_school")
+        .order_by("-created_at", "-pk")
+    )
+    awaiting_choice = next((each for each in candidates if each.status == Status.APPROVED), None)
+    if awaiting_choice is not None:
+        return awaiting_choice, None
+    latest_request = candidates[0] if candidates else None
+    return None, latest_request if _is_recent_rejection(latest_request) else None
+
+
+def _may_decide_any(user: User) -> bool:
+    """Whether ``user`` could be the decider of any request (``transfer_approvers``): a
+    local-authority officer, or the headteacher of their school. Anyone else waits for nothing,
+    and is spared the query."""
+    if user.kind == User.Kind.LEARNER:
+        return False
+    return user.kind == User.Kind.LA_OFFICER or (
+        SchoolRole.Role.HEADTEACHER in user_roles_at_school(user)
+    )
 
 
 def request_for_decider(*, user: User, pk: int) -> TransferRequest:
