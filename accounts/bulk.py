@@ -108,11 +108,12 @@ def audit_entries_insert_from(
     target_id: str,
     target_repr: str,
     params: Sequence = (),
+    columns: Mapping[str, str] | None = None,
 ) -> int:
     """One audit entry per row of ``source`` (a FROM clause, with its ``params``), each a copy of
     ``entry`` (from ``audit_entry_build``) whose target is that row's account: ``target_id`` and
-    ``target_repr`` are SQL expressions over the rows (the account's id and username), in one
-    statement."""
+    ``target_repr`` are SQL expressions over the rows (the account's id and username), as are any
+    other ``columns`` given (``{"school_id": "n.school_id"}``), in one statement."""
     entry.target_type = User._meta.label_lower
     text = AuditEntry._meta.get_field("target_id").db_type(connection)
     return _insert_from(
@@ -120,7 +121,11 @@ def audit_entries_insert_from(
         model=AuditEntry,
         instance=entry,
         source=source,
-        columns={"target_id": f"CAST({target_id} AS {text})", "target_repr": target_repr},
+        columns={
+            **(columns or {}),
+            "target_id": f"CAST({target_id} AS {text})",
+            "target_repr": target_repr,
+        },
         params=params,
     )
 

@@ -85,7 +85,6 @@ def held_move_move(
     record.save(update_fields=["account"])
     learner_moves_record(
         {account.pk: (hold.from_school_id, hold.to_school_id)},
-        run=None,
         why="held for review; the Hwb team judged the records to be the same learner",
         actor=actor,
         ip_address=ip_address,

@@ -8,6 +8,7 @@ record that is not the same child is held (``HeldLearnerMove``) for the Hwb team
 Staff accounts never move by themselves: a move by request is ``staff_moves``.
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,6 @@ from django.utils import timezone
 from accounts.bulk import AccountRef, audit_entry_build
 from accounts.models import AccountMove, AuditEntry, User
 from accounts.services import account_moves_record
-from schools.models import School
 
 from . import emails, policy
 from .identity import LearnerIdentity
@@ -40,15 +40,22 @@ class _Claim:
 
 
 def learner_moves_settle(
-    *, today: date, scope_school: School | None, run: ProvisioningRun | None, cursor=None
-) -> list[int]:
-    """Move every learner whose account may move (rule 3) and return the ids moved into
-    ``scope_school`` (or all moved ids when there is no scope: the daily job).
+    *,
+    today: date,
+    scope: Collection[int] | None,
+    runs: Mapping[int, ProvisioningRun] | None = None,
+    cursor=None,
+) -> dict[int, tuple[int | None, int]]:
+    """Move every learner whose account may move (rule 3); return the moves made,
+    {account id: (from school, to school)}.
 
-    With a school, only learners on roll there or with their account there are looked at.
-    Moves whose records disagree are held, once per account, and the schools told.
+    With a ``scope`` (the ids of the schools whose runs are being applied, with ``runs`` by
+    school), only learners on roll there or with their account there are looked at; without
+    one, everyone (the daily job). Moves whose records disagree are held, once per account,
+    and the schools told.
     """
-    claims = _claims(today=today, scope_school=scope_school, cursor=cursor)
+    runs = runs or {}
+    claims = _claims(today=today, scope=scope, cursor=cursor)
     by_account: dict[int, list[_Claim]] = {}
     for claim in claims:
         by_account.setdefault(claim.account_id, []).append(claim)
@@ -62,18 +69,15 @@ def learner_moves_settle(
     moves = _holds_settle(
         candidates,
         claimed={(c.account_id, c.to_school) for c in claims},
-        scope_school=scope_school,
-        run=run,
+        scope=scope,
+        runs=runs,
     )
-    if not moves:
-        return []
-    learner_moves_record(moves, run=run)
-    if scope_school is None:
-        return list(moves)
-    return [pk for pk, (_from, to) in moves.items() if to == scope_school.pk]
+    if moves:
+        learner_moves_record(moves, runs=runs)
+    return moves
 
 
-def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]:
+def _claims(*, today: date, scope: Collection[int] | None, cursor) -> list[_Claim]:
     """Every record on roll at a school other than its account's, where the account's school
     has the learner as a leaver, with both records' names and dates of birth (one query)."""
     own_cursor = cursor is None
@@ -81,16 +85,15 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
     try:
         on_roll, on_roll_params = policy.on_roll_sql("m", today=today)
         may_move, may_move_params = policy.account_may_move_sql("u")
-        scope = ""
         scope_params: list = []
-        if scope_school is not None:
-            # Every learner with a record here: on roll here (their account may come), or
-            # with their account here (it may go). Index look-ups, not a scan of Wales.
-            scope = (
-                "AND m.account_id IN (SELECT r.account_id FROM provisioning_mislearner r"
-                " WHERE r.school_id = %s AND r.account_id IS NOT NULL)"
-            )
-            scope_params.append(scope_school.pk)
+        scope_sql = ""
+        if scope is not None:
+            # Every learner with a record at these schools: on roll there (their account may
+            # come), or with their account there (it may go). Index look-ups, not a scan of Wales.
+            marks = ", ".join(["%s"] * len(scope))
+            scope_sql = f"""AND m.account_id IN (SELECT r.account_id FROM provisioning_mislearner r
+                WHERE r.school_id IN ({marks}) AND r.account_id IS NOT NULL)"""  # noqa: S608
+            scope_params.extend(scope)
         cursor.execute(
             f"""
             SELECT m.account_id, u.school_id, m.school_id,
@@ -103,7 +106,7 @@ def _claims(*, today: date, scope_school: School | None, cursor) -> list[_Claim]
                    ON h.account_id = u.id AND h.school_id = u.school_id
             WHERE {on_roll} AND {may_move}
               AND (u.school_id IS NULL OR u.school_id <> m.school_id)
-              {scope}
+              {scope_sql}
               AND NOT EXISTS (SELECT 1 FROM provisioning_mislearner o
                               WHERE o.account_id = u.id AND o.school_id = u.school_id
                                 AND {policy.current_sql("o")})
@@ -140,18 +143,16 @@ def _holds_settle(
     candidates: dict[int, _Claim],
     *,
     claimed: set[tuple[int, int]],
-    scope_school: School | None,
-    run: ProvisioningRun | None,
+    scope: Collection[int] | None,
+    runs: Mapping[int, ProvisioningRun],
 ) -> dict[int, tuple[int | None, int]]:
     """Split the candidate moves into those that go and those held; keep each open hold while
     its claim stands, settle it when the records agree or the claim goes away. Returns the
     moves that go: {account id: (from school, to school)}."""
     open_holds = HeldLearnerMove.objects.filter(status=OPEN)
-    if scope_school is not None:
+    if scope is not None:
         open_holds = open_holds.filter(
-            Q(account_id__in=list(candidates))
-            | Q(to_school=scope_school)
-            | Q(from_school=scope_school)
+            Q(account_id__in=list(candidates)) | Q(to_school__in=scope) | Q(from_school__in=scope)
         )
     holds = {hold.account_id: hold for hold in open_holds}
     moves: dict[int, tuple[int | None, int]] = {}
@@ -182,7 +183,7 @@ def _holds_settle(
                 preferred_forename=claim.incoming.preferred_forename,
                 date_of_birth=claim.incoming.date_of_birth,
                 reasons=reasons,
-                run=run,
+                run=_run_of(claim, runs),
             )
         )
     for hold in holds.values():
@@ -191,9 +192,18 @@ def _holds_settle(
     _holds_resolve(settled)
     if new_holds:
         HeldLearnerMove.objects.bulk_create(new_holds)
-        _holds_audit(new_holds, run=run)
+        _holds_audit(new_holds)
         emails.held_moves_tell(new_holds)
     return moves
+
+
+def _run_of(claim: _Claim, runs: Mapping[int, ProvisioningRun]) -> ProvisioningRun | None:
+    """The run that found the claim: the claiming school's, else the account's school's (or
+    the one run being applied)."""
+    run = runs.get(claim.to_school) or runs.get(claim.from_school)
+    if run is None and len(runs) == 1:
+        run = next(iter(runs.values()))
+    return run
 
 
 def _holds_resolve(settled: list[tuple[HeldLearnerMove, str]]) -> None:
@@ -221,7 +231,7 @@ def _holds_resolve(settled: list[tuple[HeldLearnerMove, str]]) -> None:
     )
 
 
-def _holds_audit(holds: list[HeldLearnerMove], *, run: ProvisioningRun | None) -> None:
+def _holds_audit(holds: list[HeldLearnerMove]) -> None:
     usernames = dict(
         User.objects.filter(pk__in=[hold.account_id for hold in holds]).values_list(
             "pk", "username"
@@ -238,7 +248,7 @@ def _holds_audit(holds: list[HeldLearnerMove], *, run: ProvisioningRun | None) -
                 "held_move": hold.pk,
                 "from_school": hold.from_school_id,
                 "reasons": hold.reasons,
-                "run": run.pk if run else None,
+                "run": hold.run_id,
             },
         )
         for hold in holds
@@ -251,7 +261,7 @@ def _holds_audit(holds: list[HeldLearnerMove], *, run: ProvisioningRun | None) -
 def learner_moves_record(
     moves: dict[int, tuple[int | None, int]],
     *,
-    run: ProvisioningRun | None,
+    runs: Mapping[int, ProvisioningRun] | None = None,
     why: str = "leaver at the old school, on roll at the new one",
     actor: User | None = None,
     ip_address: str | None = None,
@@ -268,8 +278,8 @@ def learner_moves_record(
         .annotate(latest=Max("id"))
     ):
         latest[school_id] = run_id
-    if run is not None:
-        latest[run.school_id] = run.pk
+    for school_id, run in (runs or {}).items():
+        latest[school_id] = run.pk
     account_moves_record(
         moves=[
             (

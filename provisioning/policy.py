@@ -17,7 +17,7 @@
    staff would disappear without a leaving date, is held for the Hwb team (explicit leaving
    dates are the MIS's deliberate act and never hold a snapshot).
 
-Each rule that the set-based SQL (``applying.py``, ``moves.py``) or the ORM (``selectors.py``,
+Each rule that the set-based SQL (``applying/``, ``moves.py``) or the ORM (``selectors.py``,
 the services) applies is written here once, in the forms they use: a Python predicate (where
 Python decides, and the reference the other forms are held to), an SQL fragment with its
 parameters (``sql, params = on_roll_sql("m", today=...)``, the alias naming the table whose

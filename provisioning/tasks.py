@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from . import placements, recovery
-from .services import jobs, runs
+from .services import batches, jobs
 
 
 @shared_task(
@@ -16,9 +16,11 @@ from .services import jobs, runs
     max_retries=8,
 )
 def run_apply(run_id: int) -> str:
-    """Apply a received snapshot. Acknowledged only when done, so a lost worker's run is
-    delivered again; the run's status makes a second delivery apply nothing twice."""
-    return runs.snapshot_run_apply(run_id=run_id).status
+    """Apply a received snapshot, with other schools' queued runs when the queue is deep.
+    Acknowledged only when done, so a lost worker's run is delivered again; the run's status
+    (and its row lock while applied) makes a second delivery apply nothing twice."""
+    run = batches.runs_apply_queued(run_id=run_id)
+    return run.status if run is not None else "being applied"
 
 
 @shared_task(acks_late=True)

@@ -294,6 +294,9 @@ HWB_HOLD_MIN_PEOPLE = env.int("HWB_HOLD_MIN_PEOPLE", default=5)
 # A run queued, or running with no live worker, this long is handed to a worker again by the
 # beat sweep (provisioning/recovery.py); well under the broker's visibility timeout.
 HWB_RUN_STALLED_MINUTES = env.int("HWB_RUN_STALLED_MINUTES", default=5)
+# A worker applies up to this many queued runs of different schools together, in one set-based
+# pass (provisioning/services/batches.py); 1 applies each run by itself.
+HWB_RUN_BATCH_RUNS = env.int("HWB_RUN_BATCH_RUNS", default=40)
 # Raw UPNs in a run's result (usernames list, record errors) are removed after this many days.
 HWB_RUN_UPN_RETENTION_DAYS = env.int("HWB_RUN_UPN_RETENTION_DAYS", default=30)
 # The daily deletion of accounts whose 12 months are up works in batches of this size.

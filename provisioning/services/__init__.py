@@ -1,7 +1,8 @@
 """Writes of provisioning, by job, and the one error type they raise.
 
-- ``runs``: receiving a snapshot as a run, applying it (or importing it here and now), and a
-  snapshot repeated unchanged;
+- ``runs``: receiving a snapshot as a run, applying it by itself (or importing it here and now);
+- ``batches``: a worker's queued runs of several schools applied together in one pass;
+- ``repeats``: a snapshot the same as its school's last, recorded without applying it;
 - ``held_runs``: the Hwb team's decisions on a run held for review (apply it, or discard it);
 - ``jobs``: the daily jobs (learners whose admission date has come, raw UPNs past retention).
 

@@ -17,7 +17,7 @@ Status = ProvisioningRun.Status
 def learner_admissions_settle(*, today: date | None = None) -> int:
     """Move learners whose admission date has come (rule 3), for every school at once; a move
     whose records disagree is held as a run would hold it."""
-    moved = learner_moves_settle(today=today or timezone.localdate(), scope_school=None, run=None)
+    moved = learner_moves_settle(today=today or timezone.localdate(), scope=None)
     return len(moved)
 
 

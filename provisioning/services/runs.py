@@ -13,23 +13,20 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
-from schools.identifiers import upn_hash
 from schools.models import School
 
-from .. import emails, policy
-from ..applying import SnapshotApplication
-from ..contract import COUNT_NAMES
-from ..models import HeldLearnerMove, MisLearner, MisStaff, ProvisioningRun
-from ..selectors import last_successful_run
+from .. import emails
+from ..applying import Outcome, Part, SnapshotApplication
+from ..models import ProvisioningRun
 from ..snapshots import learners_check, snapshot_check_envelope, staff_check
 from ..temporary_upns import temporary_upns_check
 from . import ProvisioningError, StaleSnapshot
+from .repeats import repeats_find, repeats_record
 
 logger = logging.getLogger(__name__)
 Status = ProvisioningRun.Status
@@ -165,16 +162,19 @@ def _rolled_back(application: SnapshotApplication):
 
 
 def snapshot_run_apply(
-    *, run_id: int, progress: Callable[[int, int], None] | None = None
+    *, run_id: int, progress: Callable[[int, int], None] | None = None, wait: bool = True
 ) -> ProvisioningRun:
     """Apply a queued run in one transaction: all its accepted records, or nothing.
 
     Safe to call twice (a redelivered task): a finished or held run is left as it is. A
     transient database error (lost connection, deadlock) is raised for the task to retry;
-    any other error marks the run failed, with nothing applied.
+    any other error marks the run failed, with nothing applied. ``wait=False`` (a worker
+    taking a run's task): a run another worker holds, in its batch, is left to that worker.
     """
     with transaction.atomic():
-        run = ProvisioningRun.objects.select_for_update().get(pk=run_id)
+        run = _run_locked(run_id, wait=wait)
+        if run is None:
+            return ProvisioningRun.objects.defer("snapshot").get(pk=run_id)
         if run.status not in {Status.QUEUED, Status.RUNNING}:
             return run
         if run.status == Status.QUEUED:  # a start; a retry or redelivery of it is not another
@@ -183,7 +183,7 @@ def snapshot_run_apply(
         run.started_at = timezone.now()
         run.save(update_fields=["status", "started_at", "attempts"])
     try:
-        return _apply(run_id, progress)
+        return _apply(run_id, progress, wait=wait)
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:
@@ -212,9 +212,24 @@ def _run_fail(run_id: int, exc: Exception) -> ProvisioningRun:
     return run
 
 
-def _apply(run_id: int, progress) -> ProvisioningRun:
+def _run_locked(run_id: int, *, wait: bool) -> ProvisioningRun | None:
+    """The run, locked (its row only); None if another worker holds it and ``wait`` is False."""
+    run = (
+        ProvisioningRun.objects.select_related("school")
+        .select_for_update(skip_locked=not wait, of=("self",))
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None and wait:
+        raise ProvisioningRun.DoesNotExist(run_id)
+    return run
+
+
+def _apply(run_id: int, progress, *, wait: bool = True) -> ProvisioningRun:
     with transaction.atomic():
-        run = ProvisioningRun.objects.select_related("school").select_for_update().get(pk=run_id)
+        run = _run_locked(run_id, wait=wait)
+        if run is None:
+            return ProvisioningRun.objects.defer("snapshot").get(pk=run_id)
         if run.status != Status.RUNNING:
             return run
         school = School.objects.select_for_update().get(pk=run.school_id)
@@ -225,173 +240,95 @@ def _apply(run_id: int, progress) -> ProvisioningRun:
             )
         today = timezone.localdate()
         if run.decided_at is None and not run.dry_run:
-            unchanged_from = _same_snapshot_as_last(run, school, today)
+            unchanged_from = repeats_find([run], today=today).get(run.pk)
             if unchanged_from is not None:
                 if progress:
                     total = sum(c.get("received", 0) for c in unchanged_from.counts.values())
                     progress(total, total)
-                return _run_repeat(run, school, unchanged_from)
-        snapshot = json.loads(zlib.decompress(run.snapshot))
-        total = len(snapshot["learners"]) + len(snapshot["staff"])
-        if progress:
-            progress(0, total)
-        learners = learners_check(snapshot["learners"], today=today)
-        replacements = temporary_upns_check(learners, school=school)
-        if progress:
-            progress(len(snapshot["learners"]), total)
-        staff = staff_check(snapshot["staff"])
-        if progress:
-            progress(total, total)
+                repeats_record([(run, unchanged_from)])
+                return run
+        part = run_part_check(run, school, today=today, progress=progress)
 
         def application(check_hold: bool) -> SnapshotApplication:
-            return SnapshotApplication(
-                run=run,
-                school=school,
-                learners=learners,
-                staff=staff,
-                today=today,
-                check_hold=check_hold,
-                replacements=replacements,
-            )
+            return SnapshotApplication(parts=[part], today=today, check_hold=check_hold)
 
-        run.errors = learners.errors + staff.errors
-        run.warnings = learners.warnings + staff.warnings
-        run.record_names = {**learners.names, **staff.names}
         check_hold = run.decided_at is None
         if run.dry_run:
-            outcome = _rolled_back(application(check_hold))
+            outcome = _rolled_back(application(check_hold))[school.pk]
         else:
-            outcome = application(check_hold).apply()
+            outcome = application(check_hold).apply()[school.pk]
         if outcome.held_reason:
             # What applying it would do, for the Hwb team (and a dry run) to judge.
-            outcome.counts = _rolled_back(application(False)).counts
-        now = timezone.now()
+            outcome.counts = _rolled_back(application(False))[school.pk].counts
         if outcome.held_reason and not run.dry_run:
-            run.status = Status.HELD
-            run.failure_reason = outcome.held_reason
-            run.counts = outcome.counts
-            run.save(
-                update_fields=[
-                    "status",
-                    "failure_reason",
-                    "counts",
-                    "errors",
-                    "warnings",
-                    "record_names",
-                ]
-            )
-            audit_record(
-                actor=None,
-                action="provisioning.run_held",
-                target=run,
-                school=school,
-                details={"reason": outcome.held_reason},
-            )
-            emails.run_held_tell(run, outcome.held_reason)
+            _run_hold(part, outcome.held_reason, outcome.counts)
             return run
-        if outcome.warnings:  # learners whose move is held, beside the records' own warnings
-            run.warnings = learners.warnings + outcome.warnings + staff.warnings
-        run.status = Status.SUCCEEDED
-        run.finished_at = now
-        run.snapshot = None
-        run.counts = outcome.counts
-        run.accounts = outcome.accounts
-        run.failure_reason = outcome.held_reason  # a dry run says it would have been held
-        run.save()
-        if not run.dry_run:
-            audit_record(
-                actor=None,
-                action="provisioning.run_applied",
-                target=run,
-                school=school,
-                details={"counts": outcome.counts},
-            )
-            emails.roll_conflicts_tell(school, outcome.new_roll_conflicts)
+        run_outcome_record(part, outcome)
         return run
 
 
-def _same_snapshot_as_last(
-    run: ProvisioningRun, school: School, today: date
-) -> ProvisioningRun | None:
-    """The school's last applied run, if it had exactly these records and no leaving or
-    admission date has come due since it ran (then applying again would change nothing)."""
-    last = last_successful_run(school)
-    if (
-        last is None
-        or not run.snapshot_digest
-        or last.snapshot_digest != run.snapshot_digest
-        or last.upns_removed_at is not None
-    ):
-        return None
-    since = timezone.localdate(last.finished_at)
-    if (
-        MisLearner.objects.filter(
-            policy.dates_came_due_q(since=since, today=today), school=school
-        ).exists()
-        or MisStaff.objects.filter(
-            policy.dates_came_due_q(since=since, today=today, admission=False), school=school
-        ).exists()
-        # A learner's move held at this school, or decided since: its warnings and usernames
-        # are worked out afresh by a real apply.
-        or HeldLearnerMove.objects.filter(
-            Q(to_school=school) | Q(from_school=school),
-            Q(status=HeldLearnerMove.Status.OPEN) | Q(decided_at__gt=last.finished_at),
-        ).exists()
-    ):
-        return None
-    return last
+def run_part_check(
+    run: ProvisioningRun,
+    school: School,
+    *,
+    today: date,
+    progress: Callable[[int, int], None] | None = None,
+) -> Part:
+    """A stored run's snapshot read and its records checked, ready to apply."""
+    snapshot = json.loads(zlib.decompress(run.snapshot))
+    total = len(snapshot["learners"]) + len(snapshot["staff"])
+    if progress:
+        progress(0, total)
+    learners = learners_check(snapshot["learners"], today=today)
+    replacements = temporary_upns_check(learners, school=school)
+    if progress:
+        progress(len(snapshot["learners"]), total)
+    staff = staff_check(snapshot["staff"])
+    if progress:
+        progress(total, total)
+    run.errors = learners.errors + staff.errors
+    run.warnings = learners.warnings + staff.warnings
+    run.record_names = {**learners.names, **staff.names}
+    return Part(run=run, school=school, learners=learners, staff=staff, replacements=replacements)
 
 
-def _run_repeat(run: ProvisioningRun, school: School, last: ProvisioningRun) -> ProvisioningRun:
-    """Record a repeated snapshot as applied: every accepted record unchanged."""
-    awaiting = (
-        MisLearner.objects.filter(policy.on_roll_q(today=timezone.localdate()), school=school)
-        .exclude(account__school=school)
-        .exclude(account__isnull=True)
-        .count()
+def _run_hold(part: Part, reason: str, counts: dict) -> None:
+    """Hold a run for the Hwb team: nothing of it applied; they and the school are told."""
+    run = part.run
+    run.status = Status.HELD
+    run.failure_reason = reason
+    run.counts = counts
+    run.save(
+        update_fields=["status", "failure_reason", "counts", "errors", "warnings", "record_names"]
     )
-    counts = {}
-    for kind, names in COUNT_NAMES.items():
-        numbers = last.counts.get(kind, {})
-        received, rejected = numbers.get("received", 0), numbers.get("rejected", 0)
-        counts[kind] = dict.fromkeys(names, 0)
-        counts[kind].update(received=received, rejected=rejected, unchanged=received - rejected)
-        if kind == "learners":
-            counts[kind].update(awaiting_leaver=awaiting, unchanged=received - rejected - awaiting)
+    audit_record(
+        actor=None,
+        action="provisioning.run_held",
+        target=run,
+        school=part.school,
+        details={"reason": reason},
+    )
+    emails.run_held_tell(run, reason)
+
+
+def run_outcome_record(part: Part, outcome: Outcome) -> None:
+    """Record an applied run (or a dry run's would-be outcome) and tell who must know."""
+    run = part.run
+    if outcome.warnings:  # learners whose move is held, beside the records' own warnings
+        run.warnings = part.learners.warnings + outcome.warnings + part.staff.warnings
     run.status = Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.snapshot = None
-    run.counts = counts
-    run.errors, run.warnings = last.errors, last.warnings
-    run.record_names, run.accounts = last.record_names, _accounts_now(school, last.accounts)
+    run.counts = outcome.counts
+    run.accounts = outcome.accounts
+    run.failure_reason = outcome.held_reason  # a dry run says it would have been held
     run.save()
-    audit_record(
-        actor=None,
-        action="provisioning.run_applied",
-        target=run,
-        school=school,
-        details={"counts": counts, "same_as_run": last.pk},
-    )
-    return run
-
-
-def _accounts_now(school: School, accounts: dict) -> dict:
-    """The usernames of the same accepted records as they are now, in one query: an account
-    may have moved here in place of the one the last run reported (a transfer's Proceed)."""
-    learners = (
-        MisLearner.objects.filter(school=school, account__isnull=False)
-        .annotate(kind=Value("learner"), key=F("upn_hash"), username=F("account__username"))
-        .values_list("kind", "key", "username")
-    )
-    staff = (
-        MisStaff.objects.filter(school=school, account__isnull=False)
-        .annotate(kind=Value("staff"), key=F("staff_code"), username=F("account__username"))
-        .values_list("kind", "key", "username")
-    )
-    now = {(kind, key): username for kind, key, username in learners.union(staff, all=True)}
-    return {
-        "learners": {
-            upn: now.get(("learner", upn_hash(upn))) for upn in (accounts.get("learners") or {})
-        },
-        "staff": {code: now.get(("staff", code)) for code in (accounts.get("staff") or {})},
-    }
+    if not run.dry_run:
+        audit_record(
+            actor=None,
+            action="provisioning.run_applied",
+            target=run,
+            school=part.school,
+            details={"counts": outcome.counts},
+        )
+        emails.roll_conflicts_tell(part.school, outcome.new_roll_conflicts)
