@@ -199,7 +199,9 @@ def _nests_deeper_than(value, limit: int) -> bool:
         if level > limit:
             return True
         children = item.values() if type(item) is dict else item
-        stack.extend((child, level + 1) for child in children if type(child) in (dict, list))
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, level + 1))
     return False
 
 

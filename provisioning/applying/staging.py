@@ -231,16 +231,15 @@ class Staging:
 
 
 def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
+    kind = type(value)  # most values are text: tested first
+    if kind is str:
         if "\\" in value or "\n" in value:  # classes are kept one per line
             return value.replace("\\", "\\\\").replace("\n", "\\n")
         return value
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
