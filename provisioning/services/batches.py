@@ -42,10 +42,12 @@ def runs_apply_queued(*, run_id: int) -> ProvisioningRun | None:
     Returns the run (None when another worker holds it: it is being applied). Safe to call
     twice, as ``snapshot_run_apply`` is.
     """
-    claimed = _runs_claim(run_id)
-    if claimed is None:
-        return None
-    if not claimed:  # finished already, or a run for the one-run path
+    run, claimed = _runs_claim(run_id)
+    if run is None:
+        return None  # another worker holds it
+    if run.status not in {Status.QUEUED, Status.RUNNING}:
+        return run  # finished or held already: a second delivery of its task
+    if not claimed:  # a retry already running, a dry run, a decided run: the one-run path
         return snapshot_run_apply(run_id=run_id, wait=False)
     alone = claimed
     try:
@@ -75,12 +77,12 @@ def _alone(run_id: int) -> None:
 
 
 @transaction.atomic
-def _runs_claim(run_id: int) -> list[int] | None:
+def _runs_claim(run_id: int) -> tuple[ProvisioningRun | None, list[int]]:
     """Claim the run and up to ``HWB_RUN_BATCH_RUNS - 1`` other queued runs of other schools
     (each its school's oldest unfinished run), marked running with a start counted.
 
-    None: another worker holds the run. An empty list: the run is not for a batch (finished, a
-    retry already running, a dry run, a decided run); the one-run path deals with it.
+    Returns the run as it was (None: another worker holds it) and the ids claimed: none when
+    the run is not for a batch (finished, a retry already running, a dry run, a decided run).
     """
     run = (
         ProvisioningRun.objects.select_for_update(skip_locked=True)
@@ -88,10 +90,8 @@ def _runs_claim(run_id: int) -> list[int] | None:
         .filter(pk=run_id)
         .first()
     )
-    if run is None:
-        return None
-    if run.status != Status.QUEUED or run.dry_run or run.decided_at is not None:
-        return []
+    if run is None or run.status != Status.QUEUED or run.dry_run or run.decided_at is not None:
+        return run, []
     size = settings.HWB_RUN_BATCH_RUNS
     candidates = list(
         ProvisioningRun.objects.select_for_update(skip_locked=True)
@@ -119,7 +119,7 @@ def _runs_claim(run_id: int) -> list[int] | None:
     ProvisioningRun.objects.filter(pk__in=claimed).update(
         status=Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
-    return claimed
+    return run, claimed
 
 
 @transaction.atomic
