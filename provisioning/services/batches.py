@@ -125,9 +125,11 @@ def _runs_claim(run_id: int) -> tuple[ProvisioningRun | None, list[int]]:
 @transaction.atomic
 def _batch_apply(run_ids: list[int]) -> list[int]:
     """Apply the claimed runs in one pass; return those to apply alone (in claim order)."""
+    # A claimed run another worker took up meanwhile (its task, between the claim's commit and
+    # this lock) is that worker's to finish: skipped, not waited for.
     runs = list(
         ProvisioningRun.objects.select_related("school")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), skip_locked=True)
         .filter(pk__in=run_ids, status=Status.RUNNING)
         .order_by("pk")
     )
