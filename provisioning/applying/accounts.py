@@ -86,11 +86,17 @@ class Accounts:
         ``staged``: for the new records, before they are written (each is then written with its
         account); otherwise for written records that have none (a record back on roll).
         """
+        find = self._staged_without_account if staged else self._written_without_account
+        rows = find(kind)
+        if rows:
+            self._accounts_insert(kind, rows, staged=staged)
+
+    def _written_without_account(self, kind: str) -> list[tuple]:
+        """Written records on roll that have no account: (record id, None, school id, forename,
+        surname, base, account kind, UPN hash), in the order of the runs and the records."""
         left, left_params = policy.deactivated_by_run_sql("m", run_date=self.today)
         in_schools, school_params = self._in_schools("m.school_id")
-        if staged:
-            rows = self._staged_without_account(kind)
-        elif kind == "learner":
+        if kind == "learner":
             rows = self._sql(
                 f"""
                 SELECT m.id, NULL, m.school_id, m.forename, m.surname, s.username_base, %s,
@@ -107,12 +113,11 @@ class Accounts:
             first_of_upn: dict[str, tuple] = {}
             for row in rows:
                 first_of_upn.setdefault(row[7], row)
-            rows = list(first_of_upn.values())
-        else:
-            rows = [
-                (record_id, None, school_id, forename, surname, base, _STAFF_KIND[role], None)
-                for record_id, school_id, forename, surname, base, role in self._sql(
-                    f"""
+            return list(first_of_upn.values())
+        return [
+            (record_id, None, school_id, forename, surname, base, _STAFF_KIND[role], None)
+            for record_id, school_id, forename, surname, base, role in self._sql(
+                f"""
                     SELECT m.id, m.school_id, m.forename, m.surname, s.username_base, m.role
                     FROM provisioning_misstaff m
                     JOIN stage_staff s ON s.school_id = m.school_id
@@ -121,12 +126,9 @@ class Accounts:
                     WHERE {in_schools} AND m.account_id IS NULL AND NOT {left}
                     ORDER BY r.run_id, m.id
                     """,  # noqa: S608
-                    [*school_params, *left_params],
-                ).fetchall()
-            ]
-        if not rows:
-            return
-        self._accounts_insert(kind, rows, staged=staged)
+                [*school_params, *left_params],
+            ).fetchall()
+        ]
 
     def _staged_without_account(self, kind: str) -> list[tuple]:
         """New records that need an account: (None, key, school id, forename, surname, base,

@@ -47,7 +47,7 @@ def runs_apply_queued(*, run_id: int) -> ProvisioningRun | None:
         return None  # another worker holds it
     if run.status not in {Status.QUEUED, Status.RUNNING}:
         return run  # finished or held already: a second delivery of its task
-    if not claimed:  # a retry already running, a dry run, a decided run: the one-run path
+    if not claimed:  # a retry, a dry run, a decided run, a lost worker's run: the one-run path
         return snapshot_run_apply(run_id=run_id, wait=False)
     alone = claimed
     try:
@@ -82,7 +82,9 @@ def _runs_claim(run_id: int) -> tuple[ProvisioningRun | None, list[int]]:
     (each its school's oldest unfinished run), marked running with a start counted.
 
     Returns the run as it was (None: another worker holds it) and the ids claimed: none when
-    the run is not for a batch (finished, a retry already running, a dry run, a decided run).
+    the run is not for a batch (finished, a retry already running, a dry run, a decided run, or
+    a run whose worker was lost before: a snapshot that kills its worker would otherwise take
+    every run of its batch down with it, twice, until the sweep gave them all up).
     """
     run = (
         ProvisioningRun.objects.select_for_update(skip_locked=True)
@@ -90,12 +92,18 @@ def _runs_claim(run_id: int) -> tuple[ProvisioningRun | None, list[int]]:
         .filter(pk=run_id)
         .first()
     )
-    if run is None or run.status != Status.QUEUED or run.dry_run or run.decided_at is not None:
+    if (
+        run is None
+        or run.status != Status.QUEUED
+        or run.dry_run
+        or run.decided_at is not None
+        or run.attempts  # its worker was lost before: alone, so it takes no other run down
+    ):
         return run, []
     size = settings.HWB_RUN_BATCH_RUNS
     candidates = list(
         ProvisioningRun.objects.select_for_update(skip_locked=True)
-        .filter(status=Status.QUEUED, dry_run=False, decided_at__isnull=True)
+        .filter(status=Status.QUEUED, dry_run=False, decided_at__isnull=True, attempts=0)
         .exclude(school_id=run.school_id)
         .order_by("pk")
         .values_list("pk", "school_id")[: size * 2]

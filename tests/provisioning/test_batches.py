@@ -185,3 +185,23 @@ def test_a_snapshot_stored_damaged_does_not_keep_others_from_their_pass(schools,
     assert work(good).status == "succeeded"
     bad.refresh_from_db()
     assert bad.status == "failed"
+
+
+def test_a_run_whose_worker_was_lost_is_applied_alone_and_takes_no_other_run_with_it(
+    schools, settings
+):
+    settings.HWB_RUN_BATCH_RUNS = 10
+    plain, other, third, *_ = schools
+    lost = queued(plain, learners=[learner_record()])
+    ProvisioningRun.objects.filter(pk=lost.pk).update(attempts=1)  # handed over by the sweep
+    waiting = queued(other, learners=[learner_record()])
+    fresh = queued(third, learners=[learner_record()])
+    assert work(lost).status == "succeeded"
+    assert lost.attempts == 2
+    waiting.refresh_from_db()
+    assert waiting.status == "queued", "not claimed with a run that once killed its worker"
+    # A fresh run's batch leaves the lost worker's runs out too.
+    ProvisioningRun.objects.filter(pk=waiting.pk).update(attempts=1)
+    assert work(fresh).status == "succeeded"
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == ("queued", 1)
